@@ -2,7 +2,6 @@ package decode
 
 import (
 	"strconv"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -16,61 +15,71 @@ import (
 // Printable ASCII is returned as is without allocating: it is the common case
 // on the render path.
 func Sanitize(s string) string {
+	i := printablePrefix(s)
+	if i == len(s) {
+		return s
+	}
+	return string(appendSanitized(make([]byte, 0, len(s)+16), s, i))
+}
+
+// AppendSanitized appends Sanitize(s) to dst without building an
+// intermediate string, for writers that format many lines into one buffer.
+func AppendSanitized(dst []byte, s string) []byte {
+	return appendSanitized(dst, s, 0)
+}
+
+func printablePrefix(s string) int {
 	i := 0
 	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
 		i++
 	}
-	if i == len(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 16)
-	b.WriteString(s[:i])
-	for i < len(s) {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f {
-			b.WriteByte(c)
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size <= 1 {
-			b.WriteString(`\x`)
-			b.WriteString(hex2(c))
-			i++
-			continue
-		}
-		writeRune(&b, r)
-		i += size
-	}
-	return b.String()
+	return i
 }
 
-func writeRune(b *strings.Builder, r rune) {
+// appendSanitized escapes s[from:] into dst after copying s[:from], which
+// the caller has checked is printable ASCII.
+func appendSanitized(b []byte, s string, from int) []byte {
+	i := from + printablePrefix(s[from:])
+	b = append(b, s[:i]...)
+	for i < len(s) {
+		if n := printablePrefix(s[i:]); n > 0 {
+			b = append(b, s[i:i+n]...)
+			i += n
+			continue
+		}
+		c := s[i]
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size <= 1 {
+			b = append(b, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xf])
+			i++
+			continue
+		}
+		b = appendSafeRune(b, r)
+		i += size
+	}
+	return b
+}
+
+func appendSafeRune(b []byte, r rune) []byte {
 	switch r {
 	case '\n':
-		b.WriteString(`\n`)
+		return append(b, '\\', 'n')
 	case '\r':
-		b.WriteString(`\r`)
+		return append(b, '\\', 'r')
 	case '\t':
-		b.WriteString(`\t`)
-	default:
-		if unsafeRune(r) {
-			if r < 0x80 {
-				b.WriteString(`\x`)
-				b.WriteString(hex2(byte(r)))
-			} else {
-				b.WriteString(`\u`)
-				h := strconv.FormatInt(int64(r), 16)
-				for n := len(h); n < 4; n++ {
-					b.WriteByte('0')
-				}
-				b.WriteString(h)
-			}
-			return
-		}
-		b.WriteRune(r)
+		return append(b, '\\', 't')
 	}
+	if !unsafeRune(r) {
+		return utf8.AppendRune(b, r)
+	}
+	if r < 0x80 {
+		return append(b, '\\', 'x', hexDigits[r>>4], hexDigits[r&0xf])
+	}
+	b = append(b, '\\', 'u')
+	if r <= 0xffff {
+		return append(b, hexDigits[r>>12], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+	}
+	return strconv.AppendInt(b, int64(r), 16)
 }
 
 // unsafeRune reports runes a terminal could act on or that could disguise
@@ -89,7 +98,4 @@ func unsafeRune(r rune) bool {
 	return false
 }
 
-func hex2(c byte) string {
-	const digits = "0123456789abcdef"
-	return string([]byte{digits[c>>4], digits[c&0xf]})
-}
+const hexDigits = "0123456789abcdef"
