@@ -91,6 +91,11 @@ func (r *Runner) Prepare(ctx context.Context, a Action) (*Prepared, error) {
 // Apply returns, before Verify, so a slow verification cannot lose it.
 func (r *Runner) Execute(ctx context.Context, p *Prepared, typed []string) Result {
 	start := r.now()
+	// Read-only first: a refused action is recorded as refused for being
+	// read-only, whatever was typed.
+	if err := r.Guard.Refusal(); err != nil {
+		return r.finish(p, start, Result{Outcome: OutcomeRefused, Err: err})
+	}
 	if len(typed) != len(p.Confirmations) {
 		return r.finish(p, start, Result{Outcome: OutcomeRefused, Err: ErrConfirmation})
 	}

@@ -1,0 +1,121 @@
+// Package fleet connects the backends of one target (AWS, Elasticsearch,
+// Kubernetes, or the simulated demo fleet) and closes them together. The
+// console, `serve` sessions and `runbook run` all get their backends here, so
+// a target means the same thing everywhere.
+package fleet
+
+import (
+	"context"
+	"sync"
+
+	"github.com/opsconsole/opsconsole/internal/config"
+)
+
+// Backend names, as used in status lines and errors.
+const (
+	Kinesis       = "kinesis"
+	Elasticsearch = "elasticsearch"
+	Kubernetes    = "kubernetes"
+)
+
+// State of one backend of a target.
+type State int
+
+const (
+	NotConfigured State = iota
+	Connecting
+	Ready
+	Failed
+)
+
+// Status says how one backend is.
+type Status struct {
+	State State
+	// Err is why it failed, in the operator's words.
+	Err error
+	// Hint says how to configure it when it is not configured.
+	Hint string
+}
+
+// Fleet is the connected backends of one target.
+type Fleet struct {
+	Target config.Target
+
+	mu     sync.Mutex
+	status map[string]Status
+	labels map[string]string
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// Status returns the state of a backend.
+func (f *Fleet) Status(backend string) Status {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status[backend]
+}
+
+func (f *Fleet) setStatus(backend string, s Status) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.status[backend] = s
+}
+
+// Context is cancelled when the fleet is closed: tails and watches started
+// against this target stop with it.
+func (f *Fleet) Context() context.Context { return f.ctx }
+
+// Close stops everything started against this target.
+func (f *Fleet) Close() { f.cancel() }
+
+// Connect builds the backends of target t. It does not block on the
+// network: clients are constructed, and their first calls report errors
+// through the panes.
+func Connect(parent context.Context, opts *config.Options, t config.Target) *Fleet {
+	ctx, cancel := context.WithCancel(parent)
+	f := &Fleet{Target: t, status: map[string]Status{}, labels: map[string]string{}, ctx: ctx, cancel: cancel}
+	f.setStatus(Kinesis, Status{State: NotConfigured, Hint: "set --profile/--region (or AWS_PROFILE/AWS_REGION), pick a target with :ctx, or start with --demo"})
+	f.setStatus(Elasticsearch, Status{State: NotConfigured, Hint: "set --es-url (or ELASTICSEARCH_URL), pick a target with :ctx, or start with --demo"})
+	f.setStatus(Kubernetes, Status{State: NotConfigured, Hint: "set --kubeconfig/--context (or KUBECONFIG), pick a target with :ctx, or start with --demo"})
+	return f
+}
+
+// Label is the short text the header shows for a backend: "prod/us-east-2",
+// "logging (yellow)", "prod-eu".
+func (f *Fleet) Label(backend string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.labels[backend]
+}
+
+// SetLabel updates a backend's header text (the Elasticsearch pane learns
+// the cluster name and colour from its health call).
+func (f *Fleet) SetLabel(backend, label string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.labels[backend] = label
+}
+
+// Health is the state of each backend of a target.
+type Health map[string]Status
+
+// Summary is a short reason for a failed backend: "auth failed",
+// "unreachable".
+func (s Status) Summary() string {
+	if s.Err == nil {
+		return "failed"
+	}
+	return s.Err.Error()
+}
+
+// Probe connects to each configured backend of t and makes one cheap read,
+// for the :ctx list. It never mutates anything.
+func Probe(ctx context.Context, opts *config.Options, t config.Target) Health {
+	f := Connect(ctx, opts, t)
+	defer f.Close()
+	h := Health{}
+	for _, b := range []string{Kinesis, Elasticsearch, Kubernetes} {
+		h[b] = f.Status(b)
+	}
+	return h
+}

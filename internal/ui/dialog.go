@@ -1,0 +1,342 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/opsconsole/opsconsole/internal/ops"
+	"github.com/opsconsole/opsconsole/internal/ui/pane"
+	"github.com/opsconsole/opsconsole/internal/ui/style"
+)
+
+// dialog is the confirm dialog: it shows an action's plan (the change, the
+// exact requests, the equivalent CLI, notes), asks y/n or a typed name, runs
+// the action through the ops.Runner and shows the outcome. Its default is
+// No: Enter on a y/n question cancels.
+type dialog struct {
+	stage    dialogStage
+	action   ops.Action
+	prepared *ops.Prepared
+	typed    []string
+	input    textinput.Model
+	mismatch bool
+	result   ops.Result
+	start    time.Time
+	scroll   int
+}
+
+type dialogStage int
+
+const (
+	stagePreparing dialogStage = iota
+	stageConfirm
+	stageRunning
+	stageDone
+)
+
+func (d *dialog) runningNow() bool { return d.stage == stagePreparing || d.stage == stageRunning }
+
+type preparedMsg struct {
+	p   *ops.Prepared
+	err error
+}
+type executedMsg struct{ res ops.Result }
+type cancelledMsg struct{ res ops.Result }
+
+// prepareAction opens the dialog and validates/plans the action off the UI
+// goroutine.
+func (a *App) prepareAction(act ops.Action) tea.Cmd {
+	if a.dialog != nil {
+		return a.toastCmd("finish the open action first", true)
+	}
+	a.dialog = &dialog{stage: stagePreparing, action: act, start: a.sess.Now()}
+	a.mode = modeDialog
+	runner, ctx, epoch := a.pctx.Runner, a.pctx.Ctx, a.epoch
+	prep := func() tea.Msg {
+		p, err := runner.Prepare(ctx, act)
+		return preparedMsg{p: p, err: err}
+	}
+	return tea.Batch(wrapShell(epoch, prep), a.spin())
+}
+
+// wrapShell tags a shell command with the epoch so a result from an old
+// target is dropped.
+func wrapShell(epoch uint64, cmd tea.Cmd) tea.Cmd { return wrap(epoch, "", cmd) }
+
+func (a *App) handleDialogMsg(msg tea.Msg) (tea.Cmd, bool) {
+	d := a.dialog
+	switch msg := msg.(type) {
+	case preparedMsg:
+		if d == nil {
+			return nil, true
+		}
+		if msg.err != nil {
+			a.closeDialog()
+			a.setToast(pane.ToastMsg{Text: d.action.Name() + ": " + msg.err.Error() + " (nothing was sent)", Error: true})
+			return nil, true
+		}
+		d.prepared = msg.p
+		d.stage = stageConfirm
+		if len(msg.p.Confirmations) > 0 && msg.p.Refusal == nil {
+			d.input = textinput.New()
+			d.input.Prompt = "> "
+			d.input.CharLimit = 256
+			return d.input.Focus(), true
+		}
+		return nil, true
+	case executedMsg:
+		if d == nil {
+			return nil, true
+		}
+		d.result = msg.res
+		d.stage = stageDone
+		a.log.Info("action", "name", d.action.Name(), "resource", d.action.Resource(), "outcome", msg.res.Outcome)
+		return a.broadcast(pane.ActionDoneMsg{Action: d.action, Result: msg.res}), true
+	case cancelledMsg:
+		text := "cancelled; nothing was sent"
+		if msg.res.AuditErr != nil {
+			a.setToast(pane.ToastMsg{Text: text + ", but the audit entry failed: " + msg.res.AuditErr.Error(), Error: true})
+		} else {
+			a.setToast(pane.ToastMsg{Text: text})
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+// broadcast sends a message to every pane of the current target.
+func (a *App) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for id, p := range a.panes {
+		cmds = append(cmds, wrap(a.epoch, id, p.Update(msg)))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (a *App) closeDialog() {
+	a.dialog = nil
+	a.mode = modeNormal
+}
+
+func (a *App) dialogKey(k tea.KeyMsg) tea.Cmd {
+	d := a.dialog
+	ks := k.String()
+	switch d.stage {
+	case stagePreparing, stageRunning:
+		return nil // the operator waits; Ctrl+C still quits
+	case stageDone:
+		a.closeDialog()
+		a.setToast(outcomeToast(d.action, d.result))
+		return nil
+	}
+	switch ks {
+	case "up":
+		if d.scroll > 0 {
+			d.scroll--
+		}
+		return nil
+	case "down":
+		d.scroll++
+		return nil
+	case "esc":
+		return a.cancelDialog()
+	}
+	p := d.prepared
+	if len(p.Confirmations) > 0 && p.Refusal == nil {
+		if k.Type == tea.KeyEnter {
+			want := p.Confirmations[len(d.typed)].Expect
+			if d.input.Value() != want {
+				d.mismatch = true
+				return nil
+			}
+			d.typed = append(d.typed, d.input.Value())
+			d.input.SetValue("")
+			d.mismatch = false
+			if len(d.typed) == len(p.Confirmations) {
+				return a.execute()
+			}
+			return nil
+		}
+		var cmd tea.Cmd
+		d.input, cmd = d.input.Update(k)
+		d.mismatch = false
+		return cmd
+	}
+	switch ks {
+	case "y", "Y":
+		return a.execute()
+	case "n", "N", "enter", "q":
+		return a.cancelDialog()
+	case "c":
+		return a.copy(p.Plan.CLIText())
+	}
+	return nil
+}
+
+func (a *App) execute() tea.Cmd {
+	d := a.dialog
+	d.stage = stageRunning
+	d.start = a.sess.Now()
+	runner, ctx, p, typed := a.pctx.Runner, a.pctx.Ctx, d.prepared, d.typed
+	run := func() tea.Msg { return executedMsg{res: runner.Execute(ctx, p, typed)} }
+	return tea.Batch(wrapShell(a.epoch, run), a.spin())
+}
+
+func (a *App) cancelDialog() tea.Cmd {
+	d := a.dialog
+	a.closeDialog()
+	if d.prepared == nil {
+		return nil
+	}
+	runner, p := a.pctx.Runner, d.prepared
+	return wrapShell(a.epoch, func() tea.Msg { return cancelledMsg{res: runner.Cancel(p)} })
+}
+
+// outcomeToast is the footer line after the dialog closes.
+func outcomeToast(act ops.Action, r ops.Result) pane.ToastMsg {
+	name := act.Name() + " " + act.Resource()
+	var t pane.ToastMsg
+	switch r.Outcome {
+	case ops.OutcomeApplied:
+		t.Text = "✓ " + name + " applied"
+		if r.Verified != "" {
+			t.Text += "; " + r.Verified
+		}
+		if r.VerifyErr != nil {
+			t.Text += "; not yet visible: " + r.VerifyErr.Error()
+			t.Error = true
+		}
+	case ops.OutcomeRefused:
+		t.Text, t.Error = "✗ "+name+" refused: "+errText(r.Err), true
+	default:
+		t.Text, t.Error = "✗ "+name+" failed: "+errText(r.Err), true
+	}
+	if r.AuditErr != nil {
+		t.Text += " — AUDIT ENTRY NOT WRITTEN: " + r.AuditErr.Error()
+		t.Error = true
+	}
+	return t
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
+}
+
+// view renders the dialog box for the pane area.
+func (d *dialog) view(a *App, width, height int) string {
+	st := a.st
+	boxW := width - 4
+	if boxW > 100 {
+		boxW = 100
+	}
+	if boxW < 20 {
+		boxW = width
+	}
+	inner := boxW - 4
+	var lines []string
+	add := func(s string) { lines = append(lines, strings.Split(ansi.Wrap(s, inner, " ,"), "\n")...) }
+	labelled := func(label string, items []string) {
+		for i, it := range items {
+			prefix := strings.Repeat(" ", len(label))
+			if i == 0 {
+				prefix = label
+			}
+			for j, l := range strings.Split(ansi.Wrap(sanitizeLine(it), inner-len(label), " ,"), "\n") {
+				if j > 0 {
+					prefix = strings.Repeat(" ", len(label))
+				}
+				lines = append(lines, prefix+l)
+			}
+		}
+	}
+	title := d.action.Name() + " " + d.action.Resource()
+	switch d.stage {
+	case stagePreparing:
+		add(st.DialogTitle.Render(sanitizeLine(title)))
+		add(a.spinner() + " validating and planning… " + elapsed(a.sess.Now().Sub(d.start)))
+	case stageConfirm, stageRunning, stageDone:
+		p := d.prepared
+		add(st.DialogTitle.Render(sanitizeLine(p.Plan.Title)))
+		for _, c := range p.Plan.Changes {
+			add(sanitizeLine(c))
+		}
+		labelled("Request:  ", requestLines(p.Plan.Requests))
+		labelled("CLI:      ", p.Plan.CLI)
+		for _, n := range p.Plan.Notes {
+			add(st.Tone(style.Warn, "! ") + sanitizeLine(n))
+		}
+		lines = append(lines, "")
+		switch d.stage {
+		case stageConfirm:
+			lines = append(lines, d.prompt(a, inner)...)
+		case stageRunning:
+			add(a.spinner() + " applying and verifying… " + elapsed(a.sess.Now().Sub(d.start)))
+		case stageDone:
+			t := outcomeToast(d.action, d.result)
+			tone := style.OK
+			if t.Error {
+				tone = style.Crit
+			}
+			add(st.Tone(tone, sanitizeLine(t.Text)))
+			add(st.Tone(style.Muted, "any key closes"))
+		}
+	}
+	// Scroll when the plan is taller than the screen.
+	maxLines := height - 2
+	if maxLines < 3 {
+		maxLines = 3
+	}
+	if len(lines) > maxLines {
+		if d.scroll > len(lines)-maxLines {
+			d.scroll = len(lines) - maxLines
+		}
+		lines = lines[d.scroll : d.scroll+maxLines]
+	}
+	box := st.Dialog.Width(boxW - 2).Render(strings.Join(lines, "\n"))
+	return placeCenter(box, width, height)
+}
+
+func (d *dialog) prompt(a *App, inner int) []string {
+	st, p := a.st, d.prepared
+	var out []string
+	if p.Refusal != nil {
+		out = append(out, st.Tone(style.Crit, "READ-ONLY")+" "+sanitizeLine(p.Refusal.Error()))
+		out = append(out, "y records the refused attempt in the audit log   n/esc cancel")
+		return out
+	}
+	if len(p.Confirmations) > 0 {
+		c := p.Confirmations[len(d.typed)]
+		out = append(out, strings.Split(ansi.Wrap(st.Tone(style.Crit, "!! ")+sanitizeLine(c.Prompt), inner, " "), "\n")...)
+		out = append(out, d.input.View())
+		if d.mismatch {
+			out = append(out, st.Tone(style.Crit, "does not match; nothing sent. Type it exactly, or esc to cancel"))
+		} else {
+			out = append(out, st.Tone(style.Muted, "enter confirms   esc cancels"))
+		}
+		return out
+	}
+	buttons := "[ y apply ]  [ N cancel ]  c copy CLI"
+	if pad := inner - len(buttons); pad > 0 {
+		buttons = strings.Repeat(" ", pad) + buttons
+	}
+	return append(out, buttons)
+}
+
+func requestLines(rs []ops.Request) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.String()
+	}
+	return out
+}
+
+func elapsed(d time.Duration) string {
+	return fmt.Sprintf("%.1fs", d.Seconds())
+}

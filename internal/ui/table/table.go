@@ -1,0 +1,565 @@
+// Package table is the list component every pane uses. It is built so that
+// the number of rows never matters to the frame rate: rows are sanitised and
+// measured once when set, sorting and filtering work on an index slice, and
+// View renders only the visible window by string concatenation with escape
+// sequences computed once per style (no lipgloss Render per cell).
+package table
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mattn/go-runewidth"
+	"github.com/opsconsole/opsconsole/internal/decode"
+	"github.com/opsconsole/opsconsole/internal/ui/keys"
+	"github.com/opsconsole/opsconsole/internal/ui/style"
+)
+
+// Align of a column's text.
+type Align uint8
+
+const (
+	Left Align = iota
+	Right
+)
+
+// Column describes one column.
+type Column struct {
+	Title string
+	Align Align
+	// Min is the narrowest the column may be squeezed to; Max caps its
+	// natural width (0: no cap).
+	Min, Max int
+}
+
+// Cell is one value. Num is the sort key of numeric columns: when any cell
+// of a column has Numeric set, the column sorts by Num.
+type Cell struct {
+	Text    string
+	Num     float64
+	Numeric bool
+	Tone    style.Tone
+}
+
+// Text makes a plain cell.
+func Text(s string) Cell { return Cell{Text: s} }
+
+// Toned makes a coloured cell.
+func Toned(s string, t style.Tone) Cell { return Cell{Text: s, Tone: t} }
+
+// Num makes a numeric cell that sorts by v and shows s.
+func Num(s string, v float64) Cell { return Cell{Text: s, Num: v, Numeric: true} }
+
+// Row is one line. Key identifies it across refreshes, so the cursor stays
+// on the same stream/index/pod when the data is replaced.
+type Row struct {
+	Key   string
+	Cells []Cell
+}
+
+const sep = "  "
+
+// Model is the table state. The zero value is not usable; call New.
+type Model struct {
+	st      *style.Styles
+	cols    []Column
+	natural []int // natural width per column, measured at SetRows
+
+	rows []Row
+	// hay is each row's lower-cased searchable text, built on first filter.
+	hay []string
+
+	view      []int32 // indices into rows, filtered and sorted
+	cursor    int     // index into view
+	offset    int     // first visible index into view
+	filter    []string
+	filterRaw string
+
+	sortCol  int // -1: insertion order
+	sortDesc bool
+	numeric  []bool
+
+	selPrefix, selSuffix string
+	hdrPrefix, hdrSuffix string
+	empty                string
+}
+
+// New makes a table with the given columns.
+func New(st *style.Styles, cols []Column) *Model {
+	m := &Model{st: st, cols: cols, sortCol: -1}
+	m.selPrefix, m.selSuffix = style.Affixes(st.Selected)
+	m.hdrPrefix, m.hdrSuffix = style.Affixes(st.TableHeader)
+	m.natural = make([]int, len(cols))
+	m.numeric = make([]bool, len(cols))
+	m.measureTitles()
+	return m
+}
+
+func (m *Model) measureTitles() {
+	for i, c := range m.cols {
+		m.natural[i] = runewidth.StringWidth(c.Title) + 1 // room for the sort arrow
+		if c.Min > m.natural[i] {
+			m.natural[i] = c.Min
+		}
+	}
+}
+
+// SetEmpty sets the text shown when there are no rows.
+func (m *Model) SetEmpty(s string) { m.empty = s }
+
+// SetRows replaces the data. Cell text is sanitised here, once, so nothing
+// from the outside world reaches the terminal raw. The cursor stays on the
+// row with the same Key when it still exists.
+func (m *Model) SetRows(rows []Row) {
+	selKey := ""
+	if r, ok := m.Selected(); ok {
+		selKey = r.Key
+	}
+	m.measureTitles()
+	for i := range m.numeric {
+		m.numeric[i] = false
+	}
+	for ri := range rows {
+		cells := rows[ri].Cells
+		for ci := range cells {
+			if ci >= len(m.cols) {
+				break
+			}
+			c := &cells[ci]
+			c.Text = decode.Sanitize(c.Text)
+			if c.Numeric {
+				m.numeric[ci] = true
+			}
+			w := textWidth(c.Text)
+			if max := m.cols[ci].Max; max > 0 && w > max {
+				w = max
+			}
+			if w > m.natural[ci] {
+				m.natural[ci] = w
+			}
+		}
+	}
+	m.rows = rows
+	m.hay = nil
+	m.rebuildView()
+	m.cursor = 0
+	if selKey != "" {
+		for vi, ri := range m.view {
+			if m.rows[ri].Key == selKey {
+				m.cursor = vi
+				break
+			}
+		}
+	}
+	m.clampOffset(0)
+}
+
+// textWidth is the display width, with an ASCII fast path.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return runewidth.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
+// SetFilter keeps only rows containing every whitespace-separated term
+// (case-insensitive). Typing more characters narrows the current view
+// instead of rescanning every row.
+func (m *Model) SetFilter(f string) {
+	f = strings.TrimSpace(f)
+	if f == m.filterRaw {
+		return
+	}
+	narrowing := m.filterRaw != "" && strings.HasPrefix(strings.ToLower(f), strings.ToLower(m.filterRaw)) &&
+		!strings.ContainsAny(f[len(m.filterRaw):], " \t")
+	m.filterRaw = f
+	m.filter = strings.Fields(strings.ToLower(f))
+	if narrowing {
+		m.view = m.filterIndices(m.view)
+	} else {
+		m.rebuildView()
+	}
+	m.cursor = 0
+	m.offset = 0
+}
+
+// Filter returns the current filter text.
+func (m *Model) Filter() string { return m.filterRaw }
+
+func (m *Model) buildHay() {
+	if m.hay != nil {
+		return
+	}
+	m.hay = make([]string, len(m.rows))
+	var b strings.Builder
+	for i, r := range m.rows {
+		b.Reset()
+		for _, c := range r.Cells {
+			b.WriteString(c.Text)
+			b.WriteByte(0)
+		}
+		m.hay[i] = strings.ToLower(b.String())
+	}
+}
+
+func (m *Model) filterIndices(in []int32) []int32 {
+	if len(m.filter) == 0 {
+		return in
+	}
+	m.buildHay()
+	out := in[:0:0]
+	for _, ri := range in {
+		h := m.hay[ri]
+		ok := true
+		for _, term := range m.filter {
+			if !strings.Contains(h, term) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, ri)
+		}
+	}
+	return out
+}
+
+func (m *Model) rebuildView() {
+	all := make([]int32, len(m.rows))
+	for i := range all {
+		all[i] = int32(i)
+	}
+	m.view = m.filterIndices(all)
+	m.sortView()
+}
+
+// SortBy sorts by column col (-1: data order).
+func (m *Model) SortBy(col int, desc bool) {
+	if col >= len(m.cols) {
+		col = -1
+	}
+	m.sortCol, m.sortDesc = col, desc
+	m.sortView()
+	m.cursor, m.offset = 0, 0
+}
+
+// SortNext moves the sort to the next column (wrapping to data order).
+func (m *Model) SortNext() {
+	next := m.sortCol + 1
+	if next >= len(m.cols) {
+		next = -1
+	}
+	m.SortBy(next, m.sortDesc)
+}
+
+// SortInvert flips the sort order.
+func (m *Model) SortInvert() { m.SortBy(m.sortCol, !m.sortDesc) }
+
+// Sort returns the sort column (-1 for data order) and direction.
+func (m *Model) Sort() (int, bool) { return m.sortCol, m.sortDesc }
+
+func (m *Model) sortView() {
+	c := m.sortCol
+	if c < 0 {
+		sort.Slice(m.view, func(i, j int) bool { return (m.view[i] < m.view[j]) != m.sortDesc })
+		return
+	}
+	cellOf := func(ri int32) *Cell {
+		cells := m.rows[ri].Cells
+		if c < len(cells) {
+			return &cells[c]
+		}
+		return &Cell{}
+	}
+	numeric := m.numeric[c]
+	sort.SliceStable(m.view, func(i, j int) bool {
+		a, b := cellOf(m.view[i]), cellOf(m.view[j])
+		var less, greater bool
+		if numeric {
+			less, greater = a.Num < b.Num, a.Num > b.Num
+		} else {
+			less, greater = a.Text < b.Text, a.Text > b.Text
+		}
+		if m.sortDesc {
+			return greater
+		}
+		return less
+	})
+}
+
+// Len is the number of rows shown after filtering; Total before.
+func (m *Model) Len() int   { return len(m.view) }
+func (m *Model) Total() int { return len(m.rows) }
+
+// Cursor returns the cursor's position in the filtered view.
+func (m *Model) Cursor() int { return m.cursor }
+
+// Selected returns the row under the cursor.
+func (m *Model) Selected() (Row, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.view) {
+		return Row{}, false
+	}
+	return m.rows[m.view[m.cursor]], true
+}
+
+// Move moves the cursor by delta rows, clamped.
+func (m *Model) Move(delta int, pageHeight int) {
+	m.cursor += delta
+	if m.cursor >= len(m.view) {
+		m.cursor = len(m.view) - 1
+	}
+	if m.cursor < 0 {
+		m.cursor = 0
+	}
+	m.clampOffset(pageHeight)
+}
+
+// Top and Bottom jump to the ends.
+func (m *Model) Top()                  { m.cursor, m.offset = 0, 0 }
+func (m *Model) Bottom(pageHeight int) { m.Move(len(m.view), pageHeight) }
+
+// clampOffset keeps the cursor inside the visible window of height h (h<=0:
+// the last rendered height is unknown; only keep offset valid).
+func (m *Model) clampOffset(h int) {
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if h > 0 && m.cursor >= m.offset+h {
+		m.offset = m.cursor - h + 1
+	}
+	if m.offset < 0 {
+		m.offset = 0
+	}
+}
+
+// layout fits the columns into width: natural widths, then the widest
+// columns give way down to their Min, then trailing columns are dropped.
+func (m *Model) layout(width int) []int {
+	w := append([]int(nil), m.natural...)
+	total := func(n int) int {
+		t := 2 // cursor gutter
+		for i := 0; i < n; i++ {
+			t += w[i]
+		}
+		return t + len(sep)*(n-1)
+	}
+	n := len(w)
+	for total(n) > width {
+		widest := -1
+		for i := 0; i < n; i++ {
+			min := m.cols[i].Min
+			if min < 3 {
+				min = 3
+			}
+			if w[i] > min && (widest < 0 || w[i] > w[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			if n == 1 {
+				w[0] = width - 2
+				break
+			}
+			n--
+			continue
+		}
+		over := total(n) - width
+		shrink := w[widest] / 4
+		if shrink < 1 {
+			shrink = 1
+		}
+		if shrink > over {
+			shrink = over
+		}
+		w[widest] -= shrink
+	}
+	return w[:n]
+}
+
+// View renders exactly height lines of at most width cells: a header, then
+// the visible window of rows.
+func (m *Model) View(width, height int) string {
+	if height < 1 || width < 4 {
+		return ""
+	}
+	widths := m.layout(width)
+	var b strings.Builder
+	b.Grow((height + 1) * (width + 16))
+	b.WriteString(m.hdrPrefix)
+	b.WriteString("  ")
+	for i, w := range widths {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		title := m.cols[i].Title
+		if i == m.sortCol {
+			if m.sortDesc {
+				title += "▼"
+			} else {
+				title += "▲"
+			}
+		}
+		writeFitted(&b, title, w, m.cols[i].Align)
+	}
+	b.WriteString(m.hdrSuffix)
+
+	rowsH := height - 1
+	m.clampOffset(rowsH)
+	if len(m.view) == 0 {
+		msg := m.empty
+		if m.filterRaw != "" {
+			msg = "no rows match the filter \"" + decode.Sanitize(m.filterRaw) + "\" (esc clears it)"
+		}
+		for i := 0; i < rowsH; i++ {
+			b.WriteByte('\n')
+			if i == 0 && msg != "" {
+				b.WriteString("  ")
+				b.WriteString(m.st.Tone(style.Muted, truncate(msg, width-2)))
+			}
+		}
+		return b.String()
+	}
+	end := m.offset + rowsH
+	if end > len(m.view) {
+		end = len(m.view)
+	}
+	for vi := m.offset; vi < m.offset+rowsH; vi++ {
+		b.WriteByte('\n')
+		if vi >= end {
+			continue
+		}
+		m.writeRow(&b, m.rows[m.view[vi]], widths, vi == m.cursor)
+	}
+	return b.String()
+}
+
+func (m *Model) writeRow(b *strings.Builder, r Row, widths []int, selected bool) {
+	if selected {
+		b.WriteString(m.selPrefix)
+		b.WriteString("▶ ")
+	} else {
+		b.WriteString("  ")
+	}
+	for i, w := range widths {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		var c Cell
+		if i < len(r.Cells) {
+			c = r.Cells[i]
+		}
+		if selected || c.Tone == style.Normal {
+			writeFitted(b, c.Text, w, m.cols[i].Align)
+			continue
+		}
+		pre, suf := m.st.ToneAffixes(c.Tone)
+		text, pad := fit(c.Text, w)
+		if m.cols[i].Align == Right {
+			b.WriteString(spaces(pad))
+		}
+		b.WriteString(pre)
+		b.WriteString(text)
+		b.WriteString(suf)
+		if m.cols[i].Align == Left {
+			b.WriteString(spaces(pad))
+		}
+	}
+	if selected {
+		b.WriteString(m.selSuffix)
+	}
+}
+
+func writeFitted(b *strings.Builder, s string, w int, a Align) {
+	text, pad := fit(s, w)
+	if a == Right {
+		b.WriteString(spaces(pad))
+		b.WriteString(text)
+		return
+	}
+	b.WriteString(text)
+	b.WriteString(spaces(pad))
+}
+
+// fit truncates s to width w (with an ellipsis) and returns the padding
+// still needed to fill w.
+func fit(s string, w int) (string, int) {
+	sw := textWidth(s)
+	if sw <= w {
+		return s, w - sw
+	}
+	t := truncate(s, w)
+	return t, w - textWidth(t)
+}
+
+func truncate(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if textWidth(s) <= w {
+		return s
+	}
+	if len(s) == textWidth(s) { // ASCII
+		if w == 1 {
+			return "…"
+		}
+		return s[:w-1] + "…"
+	}
+	return runewidth.Truncate(s, w, "…")
+}
+
+var spaceRun = strings.Repeat(" ", 512)
+
+func spaces(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if n <= len(spaceRun) {
+		return spaceRun[:n]
+	}
+	return strings.Repeat(" ", n)
+}
+
+// Position describes where the cursor is, for the pane's status line.
+func (m *Model) Position() string {
+	if len(m.view) == 0 {
+		if len(m.rows) == 0 {
+			return "0 rows"
+		}
+		return "0 of " + strconv.Itoa(len(m.rows)) + " rows"
+	}
+	s := strconv.Itoa(m.cursor+1) + "/" + strconv.Itoa(len(m.view))
+	if len(m.view) != len(m.rows) {
+		s += " (of " + strconv.Itoa(len(m.rows)) + ")"
+	}
+	return s
+}
+
+// Navigate applies the list-movement keys (up, down, pages, ends, sort) and
+// reports whether k was one of them. page is the visible row count.
+func (m *Model) Navigate(km *keys.Map, k string, page int) bool {
+	switch {
+	case km.Matches(k, "up"):
+		m.Move(-1, page)
+	case km.Matches(k, "down"):
+		m.Move(1, page)
+	case km.Matches(k, "page-up"):
+		m.Move(-page, page)
+	case km.Matches(k, "page-down"):
+		m.Move(page, page)
+	case km.Matches(k, "top"):
+		m.Top()
+	case km.Matches(k, "bottom"):
+		m.Bottom(page)
+	case km.Matches(k, "sort"):
+		m.SortNext()
+	case km.Matches(k, "sort-reverse"):
+		m.SortInvert()
+	default:
+		return false
+	}
+	return true
+}
