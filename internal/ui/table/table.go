@@ -6,6 +6,7 @@
 package table
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,8 +69,10 @@ type Model struct {
 	natural []int // natural width per column, measured at SetRows
 
 	rows []Row
-	// hay is each row's lower-cased searchable text, built on first filter.
-	hay []string
+	// hay holds every row's lower-cased searchable text end to end; row i
+	// is hay[hayOff[i]:hayOff[i+1]]. Built on the first filter.
+	hay    []byte
+	hayOff []int32
 
 	view      []int32 // indices into rows, filtered and sorted
 	cursor    int     // index into view
@@ -142,7 +145,7 @@ func (m *Model) SetRows(rows []Row) {
 		}
 	}
 	m.rows = rows
-	m.hay = nil
+	m.hay, m.hayOff = nil, nil
 	m.rebuildView()
 	m.cursor = 0
 	if selKey != "" {
@@ -190,20 +193,47 @@ func (m *Model) SetFilter(f string) {
 // Filter returns the current filter text.
 func (m *Model) Filter() string { return m.filterRaw }
 
+// buildHay lays every row's lower-cased text end to end in one buffer
+// (cells separated by NUL), so the first `/` after new data costs one
+// allocation, not one per row.
 func (m *Model) buildHay() {
-	if m.hay != nil {
+	if m.hayOff != nil {
 		return
 	}
-	m.hay = make([]string, len(m.rows))
-	var b strings.Builder
-	for i, r := range m.rows {
-		b.Reset()
+	size := 0
+	for _, r := range m.rows {
 		for _, c := range r.Cells {
-			b.WriteString(c.Text)
-			b.WriteByte(0)
+			size += len(c.Text) + 1
 		}
-		m.hay[i] = strings.ToLower(b.String())
 	}
+	hay := make([]byte, 0, size)
+	off := make([]int32, len(m.rows)+1)
+	for i, r := range m.rows {
+		off[i] = int32(len(hay))
+		for _, c := range r.Cells {
+			hay = appendLower(hay, c.Text)
+			hay = append(hay, 0)
+		}
+	}
+	off[len(m.rows)] = int32(len(hay))
+	m.hay, m.hayOff = hay, off
+}
+
+// appendLower appends s lower-cased, with an ASCII fast path that copies
+// once and folds in place.
+func appendLower(dst []byte, s string) []byte {
+	n := len(dst)
+	dst = append(dst, s...)
+	for i := n; i < len(dst); i++ {
+		c := dst[i]
+		if c >= utf8.RuneSelf {
+			return append(dst[:n], strings.ToLower(s)...)
+		}
+		if c-'A' < 26 {
+			dst[i] = c + 'a' - 'A'
+		}
+	}
+	return dst
 }
 
 func (m *Model) filterIndices(in []int32) []int32 {
@@ -211,12 +241,16 @@ func (m *Model) filterIndices(in []int32) []int32 {
 		return in
 	}
 	m.buildHay()
+	terms := make([][]byte, len(m.filter))
+	for i, t := range m.filter {
+		terms[i] = []byte(t)
+	}
 	out := in[:0:0]
 	for _, ri := range in {
-		h := m.hay[ri]
+		h := m.hay[m.hayOff[ri]:m.hayOff[ri+1]]
 		ok := true
-		for _, term := range m.filter {
-			if !strings.Contains(h, term) {
+		for _, term := range terms {
+			if !bytes.Contains(h, term) {
 				ok = false
 				break
 			}
@@ -265,7 +299,13 @@ func (m *Model) Sort() (int, bool) { return m.sortCol, m.sortDesc }
 func (m *Model) sortView() {
 	c := m.sortCol
 	if c < 0 {
-		sort.Slice(m.view, func(i, j int) bool { return (m.view[i] < m.view[j]) != m.sortDesc })
+		// Data order: the view is built ascending, so only a reversal is
+		// ever needed.
+		if m.sortDesc != (len(m.view) > 1 && m.view[0] > m.view[1]) {
+			for i, j := 0, len(m.view)-1; i < j; i, j = i+1, j-1 {
+				m.view[i], m.view[j] = m.view[j], m.view[i]
+			}
+		}
 		return
 	}
 	cellOf := func(ri int32) *Cell {
