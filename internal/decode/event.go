@@ -33,7 +33,7 @@ const (
 type Layers uint8
 
 const (
-	LayerKPL  Layers = 1 << iota // a sub-record of a KPL aggregated record
+	LayerKPL  Layers = 1 << iota // from a KPL aggregated record: one sub-record (Origin.SubIndex >= 0), or the aggregate itself shown undecoded (SubIndex -1, Problem set)
 	LayerGzip                    // gzip-compressed
 	LayerCWL                     // one log event of a CloudWatch Logs subscription envelope
 )

@@ -140,7 +140,9 @@ func levelToken(w []byte) string {
 }
 
 func trimPunct(w []byte) []byte {
-	isP := func(c byte) bool { return c == '[' || c == ']' || c == '(' || c == ')' || c == ':' || c == '<' || c == '>' }
+	isP := func(c byte) bool {
+		return c == '[' || c == ']' || c == '(' || c == ')' || c == ':' || c == '<' || c == '>'
+	}
 	for len(w) > 0 && isP(w[0]) {
 		w = w[1:]
 	}

@@ -10,23 +10,35 @@ package decode
 // "<num>ms"), and "<str>" / '<str>' for quoted values. Placeholders contain
 // no digits or quotes, so a template is its own template.
 
-// AppendTemplate appends the template of msg to dst.
+// AppendTemplate appends the template of msg to dst. It runs in time linear
+// in len(msg).
 func AppendTemplate(dst []byte, msg string) []byte {
+	// unclosed[q] is where a failed search for quote q's closing ended: a
+	// quote opening before it cannot be closed either, so it is not searched
+	// again (which keeps hostile runs of quotes linear).
+	var unclosed [2]int
 	for i := 0; i < len(msg); {
 		c := msg[i]
-		wordStart := i == 0 || !isAlnum(msg[i-1])
 		switch {
-		case c == '"' || c == '\'' && wordStart:
-			if n := quoted(msg[i:]); n > 0 {
-				dst = append(dst, c)
-				dst = append(dst, "<str>"...)
-				dst = append(dst, c)
-				i += n
-				continue
+		case c == '"' || c == '\'' && (i == 0 || opensQuote(msg[i-1])):
+			k := 0
+			if c == '\'' {
+				k = 1
+			}
+			if i >= unclosed[k] {
+				n, end := quoted(msg[i:])
+				if n > 0 {
+					dst = append(dst, c)
+					dst = append(dst, "<str>"...)
+					dst = append(dst, c)
+					i += n
+					continue
+				}
+				unclosed[k] = i + end
 			}
 			dst = append(dst, c)
 			i++
-		case isAlnum(c) && wordStart:
+		case isAlnum(c) && (i == 0 || !isAlnum(msg[i-1])):
 			ph, n := variable(msg[i:])
 			dst = append(dst, ph...)
 			i += n
@@ -41,27 +53,38 @@ func AppendTemplate(dst []byte, msg string) []byte {
 // Template returns the template of msg (see AppendTemplate).
 func Template(msg string) string { return string(AppendTemplate(nil, msg)) }
 
-const maxQuoted = 256
+// opensQuote reports whether a single quote after c starts a quoted value
+// (rather than being an apostrophe, as in "can't"). A placeholder's '>' does
+// not open one, so templating a template changes nothing.
+func opensQuote(c byte) bool {
+	switch c {
+	case ' ', '\t', '(', '[', '{', '=', ':', ',':
+		return true
+	}
+	return false
+}
 
 // quoted returns the length of the quoted value at s[0] (including both
-// quotes), or 0 when it is not one: unclosed, spanning lines, too long, or a
-// closing single quote glued to a word (an apostrophe, as in "can't").
-func quoted(s string) int {
+// quotes), or 0 and where the search stopped when there is none on this
+// line. A single quote glued to a following word (or placeholder) does not
+// close.
+func quoted(s string) (n, end int) {
 	q := s[0]
-	for j := 1; j < len(s) && j <= maxQuoted; j++ {
+	j := 1
+	for ; j < len(s); j++ {
 		switch s[j] {
 		case '\n':
-			return 0
+			return 0, j
 		case '\\':
 			j++
 		case q:
-			if q == '\'' && j+1 < len(s) && isAlnum(s[j+1]) {
+			if q == '\'' && j+1 < len(s) && (isAlnum(s[j+1]) || s[j+1] == '<') {
 				continue
 			}
-			return j + 1
+			return j + 1, 0
 		}
 	}
-	return 0
+	return 0, j
 }
 
 // variable looks at the word starting at s[0] and returns what to write for
