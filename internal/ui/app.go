@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -138,13 +139,27 @@ func New(sess Session) (*App, error) {
 	}
 	a.cmds = newCommandSet(a)
 	a.cmdline = newCommandLine(a.st)
-	a.filter = textinput.New()
-	a.filter.Prompt = "/"
+	a.filter = newInput(a.st, "/")
 	a.switchTarget(sess.Options.StartTarget(), firstTab(specs))
 	if sess.StartupWarning != "" {
 		a.setToast(pane.ToastMsg{Text: sess.StartupWarning, Error: true})
 	}
 	return a, nil
+}
+
+// newInput makes a text input drawn with this session's renderer (over SSH
+// the default renderer belongs to the server's terminal, not the client's).
+func newInput(st *style.Styles, prompt string) textinput.Model {
+	in := textinput.New()
+	in.Prompt = prompt
+	in.PromptStyle = st.Prompt
+	in.Cursor.Style = st.Renderer.NewStyle().Reverse(true)
+	// A steady cursor: nothing on screen moves unless the data moved.
+	in.Cursor.SetMode(cursor.CursorStatic)
+	in.TextStyle = st.Renderer.NewStyle()
+	in.PlaceholderStyle = st.Renderer.NewStyle()
+	in.CharLimit = 1024
+	return in
 }
 
 func firstTab(specs []pane.Spec) string {

@@ -2,9 +2,10 @@ package ui
 
 import (
 	"sort"
-	"strings"
 
 	"github.com/charmbracelet/bubbles/textinput"
+	"strings"
+
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/style"
@@ -23,11 +24,7 @@ type commandLine struct {
 const maxHistory = 200
 
 func newCommandLine(st *style.Styles) *commandLine {
-	in := textinput.New()
-	in.Prompt = ":"
-	in.PromptStyle = st.Prompt
-	in.CharLimit = 1024
-	return &commandLine{input: in}
+	return &commandLine{input: newInput(st, ":")}
 }
 
 func (c *commandLine) open() tea.Cmd {

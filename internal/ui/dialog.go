@@ -82,9 +82,7 @@ func (a *App) handleDialogMsg(msg tea.Msg) (tea.Cmd, bool) {
 		d.prepared = msg.p
 		d.stage = stageConfirm
 		if len(msg.p.Confirmations) > 0 && msg.p.Refusal == nil {
-			d.input = textinput.New()
-			d.input.Prompt = "> "
-			d.input.CharLimit = 256
+			d.input = newInput(a.st, "> ")
 			return d.input.Focus(), true
 		}
 		return nil, true

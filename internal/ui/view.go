@@ -71,40 +71,60 @@ func fitBlock(s string, w, h int) string {
 }
 
 // headerView: program, target (with environment badge), the contexts in
-// use, and the read-only / identity badges.
+// use, and the read-only / identity badges. When the line is too long the
+// least useful words go first: the program name, then "not configured".
 func (a *App) headerView(w int) string {
 	st := a.st
 	t := a.target
-	parts := []string{st.Header.Render("opsconsole")}
-	badge := t.DisplayName()
-	if t.Environment != "" {
-		badge += " " + t.Environment
-	}
+	var badges []string
 	if a.pctx.Runner.Target.IsProduction() {
-		parts = append(parts, st.ProdBadge.Render("PROD "+sanitizeLine(t.DisplayName())))
+		badges = append(badges, st.ProdBadge.Render("PROD "+sanitizeLine(t.DisplayName())))
 	} else {
-		parts = append(parts, st.Badge.Render(sanitizeLine(badge)))
+		label := t.DisplayName()
+		if t.Environment != "" {
+			label += " " + t.Environment
+		}
+		badges = append(badges, st.Badge.Render(sanitizeLine(label)))
 	}
 	if a.pctx.Runner.Guard.ReadOnly() {
-		parts = append(parts, st.ReadOnlyBadge.Render("READ-ONLY"))
+		badges = append(badges, st.ReadOnlyBadge.Render("READ-ONLY"))
 	}
 	if a.sess.Who != "" {
-		parts = append(parts, st.HeaderKey.Render("you:")+sanitizeLine(a.sess.Who))
+		badges = append(badges, st.HeaderKey.Render("you:")+sanitizeLine(a.sess.Who))
 	}
-	for _, b := range []struct{ name, label string }{
-		{fleet.Kinesis, "aws:"}, {fleet.Elasticsearch, "es:"}, {fleet.Kubernetes, "k8s:"},
-	} {
-		parts = append(parts, st.HeaderKey.Render(b.label)+a.backendLabel(b.name))
+	contexts := func(short bool) []string {
+		var out []string
+		for _, b := range []struct{ name, label string }{
+			{fleet.Kinesis, "aws:"}, {fleet.Elasticsearch, "es:"}, {fleet.Kubernetes, "k8s:"},
+		} {
+			out = append(out, st.HeaderKey.Render(b.label)+a.backendLabel(b.name, short))
+		}
+		return out
 	}
-	return truncateLine(" "+strings.Join(parts, "  "), w)
+	for _, variant := range []struct {
+		title, short bool
+	}{{true, false}, {false, false}, {false, true}} {
+		parts := append([]string(nil), badges...)
+		if variant.title {
+			parts = append([]string{st.Header.Render("opsconsole")}, parts...)
+		}
+		line := " " + strings.Join(append(parts, contexts(variant.short)...), "  ")
+		if ansi.StringWidth(line) <= w || variant.short {
+			return truncateLine(line, w)
+		}
+	}
+	return ""
 }
 
 // backendLabel is the short "what am I connected to" text of a backend.
-func (a *App) backendLabel(backend string) string {
+func (a *App) backendLabel(backend string, short bool) string {
 	s := a.fleet.Status(backend)
 	label := sanitizeLine(a.fleet.Label(backend))
 	switch s.State {
 	case fleet.NotConfigured:
+		if short {
+			return a.st.Tone(style.Muted, "-")
+		}
 		return a.st.Tone(style.Muted, "not configured")
 	case fleet.Failed:
 		return a.st.Tone(style.Crit, label+" !! failed")

@@ -8,11 +8,11 @@ import (
 
 func TestTokenize(t *testing.T) {
 	cases := map[string][]string{
-		`reshard app-logs 8`:                 {"reshard", "app-logs", "8"},
+		`reshard app-logs 8`:                   {"reshard", "app-logs", "8"},
 		`  filter   'two words'  "and \"q\"" `: {"filter", "two words", `and "q"`},
-		`records app-logs --from=latest`:     {"records", "app-logs", "--from=latest"},
-		`x a\ b 'it'\''s'`:                   {"x", "a b", "it's"},
-		``:                                   nil,
+		`records app-logs --from=latest`:       {"records", "app-logs", "--from=latest"},
+		`x a\ b 'it'\''s'`:                     {"x", "a b", "it's"},
+		``:                                     nil,
 	}
 	for in, want := range cases {
 		got, err := Tokenize(in)
