@@ -103,7 +103,7 @@ func (a *App) headerView(w int) string {
 	}
 	for _, variant := range []struct {
 		title, short bool
-	}{{true, false}, {false, false}, {false, true}} {
+	}{{true, false}, {true, true}, {false, true}} {
 		parts := append([]string(nil), badges...)
 		if variant.title {
 			parts = append([]string{st.Header.Render("opsconsole")}, parts...)
