@@ -38,18 +38,30 @@ const (
 	LayerCWL                     // one log event of a CloudWatch Logs subscription envelope
 )
 
+// layerNames holds String for every combination, so rendering allocates
+// nothing.
+var layerNames = func() (names [LayerCWL << 1]string) {
+	for l := range names {
+		var parts []string
+		for _, n := range [...]struct {
+			bit  Layers
+			name string
+		}{{LayerKPL, "kpl"}, {LayerGzip, "gzip"}, {LayerCWL, "cwlogs"}} {
+			if Layers(l)&n.bit != 0 {
+				parts = append(parts, n.name)
+			}
+		}
+		names[l] = strings.Join(parts, "+")
+	}
+	return names
+}()
+
 // String renders the layers as "kpl+gzip+cwlogs" (empty when none).
 func (l Layers) String() string {
-	var parts []string
-	for _, n := range [...]struct {
-		bit  Layers
-		name string
-	}{{LayerKPL, "kpl"}, {LayerGzip, "gzip"}, {LayerCWL, "cwlogs"}} {
-		if l&n.bit != 0 {
-			parts = append(parts, n.name)
-		}
+	if int(l) < len(layerNames) {
+		return layerNames[l]
 	}
-	return strings.Join(parts, "+")
+	return "unknown"
 }
 
 // MarshalJSON writes the layers as a string ("kpl+gzip+cwlogs").

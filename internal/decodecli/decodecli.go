@@ -112,6 +112,7 @@ func Run(ctx context.Context, in io.Reader, out, errOut io.Writer, opts Options)
 	if maxErrors <= 0 {
 		maxErrors = 20
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -171,6 +172,8 @@ func Run(ctx context.Context, in io.Reader, out, errOut io.Writer, opts Options)
 	switch {
 	case writeErr != nil:
 		return total, fmt.Errorf("writing output: %w", writeErr)
+	case parent.Err() != nil:
+		return total, parent.Err()
 	case readErr != nil:
 		return total, readErr
 	case total.BadRecords > 0 || total.SyntaxErrors > 0:

@@ -30,6 +30,7 @@ type inputReader struct {
 	lines lineCounter
 	onErr func(pos position, msg string)
 	emit  func(rec []byte, pos position) error
+	chunk int // bytes to read at least per refill (readChunk; tests use tiny ones)
 }
 
 // position is where something starts in the input.
@@ -55,7 +56,7 @@ const (
 )
 
 func newInputReader(r io.Reader) *inputReader {
-	return &inputReader{r: r, buf: make([]byte, 0, 4*readChunk), mark: -1, lines: lineCounter{line: 1}}
+	return &inputReader{r: r, buf: make([]byte, 0, 4*readChunk), mark: -1, lines: lineCounter{line: 1}, chunk: readChunk}
 }
 
 // position returns the line and offset of buf[i]. Offsets only move
@@ -131,7 +132,7 @@ func (in *inputReader) value() (start, end int, err error) {
 		}
 		// Read at least as much again as is buffered, so rescanning a
 		// large value costs O(size) overall.
-		if !in.fill(max(readChunk, len(in.buf)-in.pos)) {
+		if !in.fill(max(in.chunk, len(in.buf)-in.pos)) {
 			if in.rerr != nil {
 				return in.pos, end, in.rerr
 			}
@@ -151,7 +152,7 @@ func (in *inputReader) next() (c byte, ok bool) {
 		if in.pos < len(in.buf) {
 			return in.buf[in.pos], true
 		}
-		if !in.fill(readChunk) {
+		if !in.fill(in.chunk) {
 			return 0, false
 		}
 	}
@@ -201,7 +202,7 @@ func (in *inputReader) skipLine(i int) bool {
 			return true
 		}
 		in.pos = len(in.buf)
-		if !in.fill(readChunk) {
+		if !in.fill(in.chunk) {
 			return false
 		}
 	}

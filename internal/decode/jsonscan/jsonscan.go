@@ -13,6 +13,9 @@
 package jsonscan
 
 import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -67,6 +70,7 @@ func String(b []byte, i int) (raw []byte, escaped bool, next int, err error) {
 	start := i + 1
 	j := start
 	for {
+		j += plainRun(b[j:])
 		for j < len(b) && !strStop[b[j]] {
 			j++
 		}
@@ -96,6 +100,33 @@ func String(b []byte, i int) (raw []byte, escaped bool, next int, err error) {
 			return nil, false, j, errAt(j, "control byte in string")
 		}
 	}
+}
+
+// SWAR constants: one bit or byte value in every byte of a word.
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// plainRun returns how many leading bytes of b are plain string content,
+// eight at a time, stopping at (or a little before) the first quote,
+// backslash or control byte. Long strings (base64 record data, log messages)
+// are the bulk of the input, so this loop is the decoder's hottest.
+func plainRun(b []byte) int {
+	n := 0
+	for len(b)-n >= 8 {
+		x := binary.LittleEndian.Uint64(b[n:])
+		q := x ^ (lsb * '"')
+		e := x ^ (lsb * '\\')
+		// A byte is flagged when it is zero (after the xor) or below 0x20;
+		// the lowest flagged byte is exact, which is all that is used.
+		m := ((q - lsb) &^ q) | ((e - lsb) &^ e) | ((x - lsb*0x20) &^ x)
+		if m &= msb; m != 0 {
+			return n + bits.TrailingZeros64(m)>>3
+		}
+		n += 8
+	}
+	return n
 }
 
 func isHex4(h []byte) bool {
@@ -132,12 +163,12 @@ func Unescape(dst, raw []byte) []byte {
 		c := raw[i]
 		if c != '\\' {
 			// Copy the run up to the next escape in one go.
-			j := i + 1
-			for j < len(raw) && raw[j] != '\\' {
-				j++
+			j := bytes.IndexByte(raw[i:], '\\')
+			if j < 0 {
+				return append(dst, raw[i:]...)
 			}
-			dst = append(dst, raw[i:j]...)
-			i = j
+			dst = append(dst, raw[i:i+j]...)
+			i += j
 			continue
 		}
 		if i+1 >= len(raw) {
@@ -273,7 +304,6 @@ func literal(b []byte, i int, lit string) (int, error) {
 // Number checks the number that starts at b[i] against the JSON grammar and
 // returns the index after it.
 func Number(b []byte, i int) (int, error) {
-	start := i
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
@@ -285,7 +315,7 @@ func Number(b []byte, i int) (int, error) {
 			i++
 		}
 	default:
-		return i, errAt(start, "bad number")
+		return i, errAt(i, "bad number")
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
@@ -294,7 +324,7 @@ func Number(b []byte, i int) (int, error) {
 			i++
 		}
 		if i == d {
-			return i, errAt(start, "bad number")
+			return i, errAt(i, "bad number")
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -307,7 +337,7 @@ func Number(b []byte, i int) (int, error) {
 			i++
 		}
 		if i == d {
-			return i, errAt(start, "bad number")
+			return i, errAt(i, "bad number")
 		}
 	}
 	return i, nil
