@@ -22,6 +22,8 @@ type Options struct {
 	SummaryInterval    time.Duration
 	// PollInterval is how often Verify re-reads the stream (2s).
 	PollInterval time.Duration
+	// PageSize is the page asked of ListStreams and ListShards (1,000).
+	PageSize int
 }
 
 // Backend is the console's Kinesis/CloudWatch backend: the reads behind the
@@ -48,6 +50,9 @@ func NewBackend(k KinesisAPI, m MetricsAPI, o Options) *Backend {
 	}
 	if o.SummaryInterval == 0 {
 		o.SummaryInterval = 100 * time.Millisecond
+	}
+	if o.PageSize <= 0 {
+		o.PageSize = 1000
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 2 * time.Second

@@ -59,11 +59,13 @@ func (c Config) readRetryer() sdkaws.Retryer {
 func noRetry(o *kinesis.Options) { o.Retryer = sdkaws.NopRetryer{} }
 
 // Connect loads the AWS configuration through the SDK's default chain and
-// returns a Backend on the real Kinesis and CloudWatch clients. It fails
+// returns a Backend on the real Kinesis and CloudWatch clients (o tunes it;
+// its Profile, Region and KinesisEndpoint are filled in from c and the
+// resolved configuration). It fails
 // early, in the operator's words, for an unknown profile, a missing region
 // or an MFA profile without a prompt; credential problems that only show on
 // the first call (expired SSO session, expired keys) are classified there.
-func Connect(ctx context.Context, c Config) (*Backend, error) {
+func Connect(ctx context.Context, c Config, o Options) (*Backend, error) {
 	w := where{profile: c.Profile, region: c.Region}
 	if w.profile == "" {
 		w.profile = os.Getenv("AWS_PROFILE")
@@ -106,7 +108,8 @@ func Connect(ctx context.Context, c Config) (*Backend, error) {
 	if endpoint == "" {
 		endpoint = os.Getenv("AWS_ENDPOINT_URL_KINESIS")
 	}
-	return NewBackend(k, cw, Options{Profile: w.profile, Region: w.region, KinesisEndpoint: endpoint}), nil
+	o.Profile, o.Region, o.KinesisEndpoint = w.profile, w.region, endpoint
+	return NewBackend(k, cw, o), nil
 }
 
 type missingRegion struct{}

@@ -15,9 +15,6 @@ import (
 // Shard is the domain shard the panes, actions and tailer share.
 type Shard = analysis.Shard
 
-// listShardsPage is the page size asked for; AWS allows up to 10,000.
-const listShardsPage = 1000
-
 // maxListRestarts bounds how often an expired NextToken restarts the
 // listing (each restart means a page took more than five minutes).
 const maxListRestarts = 3
@@ -51,7 +48,7 @@ func (b *Backend) listShards(ctx context.Context, stream string, filter *types.S
 
 func (b *Backend) listShardsOnce(ctx context.Context, stream string, filter *types.ShardFilter) ([]Shard, error) {
 	var out []Shard
-	in := &kinesis.ListShardsInput{StreamName: sdkaws.String(stream), MaxResults: sdkaws.Int32(listShardsPage), ShardFilter: filter}
+	in := &kinesis.ListShardsInput{StreamName: sdkaws.String(stream), MaxResults: sdkaws.Int32(int32(b.opts.PageSize)), ShardFilter: filter}
 	for {
 		var page *kinesis.ListShardsOutput
 		err := b.retryThrottled(ctx, func() error {

@@ -35,7 +35,7 @@ type StreamListing struct {
 // for servers that only send HasMoreStreams, ExclusiveStartStreamName).
 func (b *Backend) ListStreams(ctx context.Context) ([]StreamListing, error) {
 	var out []StreamListing
-	in := &kinesis.ListStreamsInput{Limit: sdkaws.Int32(1000)}
+	in := &kinesis.ListStreamsInput{Limit: sdkaws.Int32(int32(b.opts.PageSize))}
 	for {
 		page, err := b.kinesis.ListStreams(ctx, in)
 		if err != nil {

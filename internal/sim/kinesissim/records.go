@@ -314,9 +314,7 @@ func (s *Sim) GetRecords(ctx context.Context, in *kinesis.GetRecordsInput, _ ...
 	} else {
 		out.NextShardIterator = aws.String(s.encodeIterator(it))
 	}
-	if bytes > 0 {
-		sh.readBlockedUntil = now.Add(time.Duration(float64(bytes) / readBytesPerSecond * float64(time.Second)))
-	}
+	sh.readBalance -= float64(bytes)
 	age := time.Duration(0)
 	if n := len(out.Records); n > 0 {
 		age = now.Sub(*out.Records[n-1].ApproximateArrivalTimestamp)
@@ -336,7 +334,14 @@ func (s *Sim) readAllowed(st *stream, sh *shard, now time.Time) error {
 		}
 	}
 	sh.readCalls = recent
-	if len(sh.readCalls) >= readCallsPerSecond || now.Before(sh.readBlockedUntil) {
+	if sh.readBalanceAt.IsZero() {
+		sh.readBalance = readBytesPerSecond
+	} else {
+		sh.readBalance += now.Sub(sh.readBalanceAt).Seconds() * readBytesPerSecond
+		sh.readBalance = min(sh.readBalance, readBytesPerSecond)
+	}
+	sh.readBalanceAt = now
+	if len(sh.readCalls) >= readCallsPerSecond || sh.readBalance <= 0 {
 		s.metrics.addRead(st, sh, 0, 0, 0, true, now)
 		return throughputExceeded("Rate exceeded for Shard - %s in stream %s under account %s.", sh.id, st.name, s.opts.Account)
 	}

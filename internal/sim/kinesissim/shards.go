@@ -27,7 +27,12 @@ type shard struct {
 	writeSecond            int64 // the second writeBytes/writeRecords count
 	writeBytes, writeCount int
 	readCalls              []time.Time // GetRecords calls in the last second
-	readBlockedUntil       time.Time   // after a large read, as AWS does
+	// readBalance is a token bucket of read bytes: up to one second's worth
+	// (2 MiB), refilled at 2 MiB/s and charged after each read; a read
+	// needs a positive balance, so after a large read the shard is blocked
+	// until the bytes are paid back (AWS: 10 MiB read, ~5 s throttled).
+	readBalance   float64
+	readBalanceAt time.Time
 }
 
 type record struct {

@@ -412,7 +412,8 @@ func TestReadAndWriteLimits(t *testing.T) {
 		t.Errorf("accepted %d records in one second", accepted)
 	}
 	clk.Advance(time.Second)
-	// 2 MiB/s out: a 4 MiB read blocks the shard for two seconds.
+	// 2 MiB/s out, with one second of burst: a 4 MiB read leaves the shard
+	// 2 MiB in debt, so it is blocked for the next second.
 	for range 4 {
 		recs := make([]types.PutRecordsRequestEntry, 1)
 		recs[0] = types.PutRecordsRequestEntry{PartitionKey: aws.String("k"), Data: make([]byte, 1<<20-1)}
@@ -425,13 +426,13 @@ func TestReadAndWriteLimits(t *testing.T) {
 	if _, err := s.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: aws.String(it)}); err != nil {
 		t.Fatal(err)
 	}
-	clk.Advance(1500 * time.Millisecond)
+	clk.Advance(900 * time.Millisecond)
 	if _, err := s.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: aws.String(it)}); !errors.As(err, &thr) {
-		t.Errorf("read 1.5 s after a 4 MiB read: %v", err)
+		t.Errorf("read 0.9 s after a 4 MiB read: %v", err)
 	}
-	clk.Advance(time.Second)
+	clk.Advance(200 * time.Millisecond)
 	if _, err := s.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: aws.String(it)}); err != nil {
-		t.Errorf("read 2.5 s after a 4 MiB read: %v", err)
+		t.Errorf("read 1.1 s after a 4 MiB read: %v", err)
 	}
 	// Injected faults hit only the matching shard.
 	clk.Advance(3 * time.Second)
