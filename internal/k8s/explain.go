@@ -44,8 +44,12 @@ func (a access) String() string {
 // grantHint is the kubectl command an admin can run to grant the access.
 func (a access) grantHint() string {
 	role := "opsconsole-coredns"
-	cmd := fmt.Sprintf("kubectl -n %s create role %s --verb=%s --resource=%s", a.Namespace, role, a.Verb, a.resourceText())
-	if a.Name != "" {
+	verbs := a.Verb
+	if verbs == "get" || verbs == "list" || verbs == "watch" {
+		verbs = "get,list,watch" // the pane needs all three to work
+	}
+	cmd := fmt.Sprintf("kubectl -n %s create role %s --verb=%s --resource=%s", a.Namespace, role, verbs, a.resourceText())
+	if a.Name != "" && verbs == a.Verb {
 		cmd += " --resource-name=" + a.Name
 	}
 	return cmd + fmt.Sprintf(" && kubectl -n %s create rolebinding %s --role=%s --user=YOUR_USER", a.Namespace, role, role)

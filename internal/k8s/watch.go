@@ -193,12 +193,11 @@ func (st *watcher) newSource(
 	inf := cache.NewSharedIndexInformerWithOptions(
 		cache.ToListWatcherWithWatchListSemantics(lw, st.c.cs), obj,
 		cache.SharedIndexInformerOptions{ObjectDescription: key})
-	// The default handler logs through klog to stderr; report instead.
-	_ = inf.SetWatchErrorHandler(func(_ *cache.Reflector, err error) {
-		if !apierrors.IsResourceExpired(err) && !apierrors.IsGone(err) {
-			st.note(key, err, what)
-		}
-	})
+	// The default handler logs through klog to stderr. Failures of the
+	// list and watch calls are already noted by the wrappers above (with
+	// the right verb); a watch stream that ends is followed by a new call,
+	// which notes its own outcome. So this handler only keeps quiet.
+	_ = inf.SetWatchErrorHandler(func(*cache.Reflector, error) {})
 	reg, _ := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { st.signal() },
 		UpdateFunc: func(any, any) { st.signal() },

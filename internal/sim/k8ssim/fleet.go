@@ -83,6 +83,8 @@ const (
 	maxBackoff   = 5 * time.Minute
 	// terminationGrace is how long a deleted pod shows as Terminating.
 	terminationGrace = time.Second
+	// maxUnavailable is the Deployment's rolling-update setting (kubeadm's).
+	maxUnavailable = 1
 )
 
 var nodes = []string{LoopNode, HealthyNode}
@@ -92,13 +94,36 @@ type Fleet struct {
 	cs  *fake.Clientset
 	now func() time.Time
 
-	mu      sync.Mutex // serialises Step
+	mu      sync.Mutex // serialises Step and FixLoopNode
 	created int        // pods created so far, for unique names
+	fixed   bool       // LoopNode's resolv.conf was fixed (FixLoopNode)
+}
+
+// ResolvConfAnnotation records, on each simulated pod, the nameserver its
+// /etc/resolv.conf got from the node when it was created. A pod keeps it for
+// life (as a real container does), so fixing a node helps only pods created
+// afterwards: the restart that follows the fix is what clears the loop.
+const ResolvConfAnnotation = "demo.opsconsole/resolv-conf"
+
+const (
+	stubResolver     = "127.0.0.53 (systemd-resolved stub)"
+	upstreamResolver = "10.0.0.2 (VPC resolver)"
+)
+
+// FixLoopNode is what the runbook asks the operator to do outside the
+// console: point kubelet's resolvConf on LoopNode at the real upstream list.
+// Pods created from now on stop looping; existing ones keep crashing until
+// they are replaced (a restart).
+func (f *Fleet) FixLoopNode() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fixed = true
 }
 
 // New builds the fleet at the clock's current time: a Running/Ready pod on
 // HealthyNode created days ago, and a pod on LoopNode that has been
-// crash-looping for six minutes.
+// crash-looping for two and a half minutes (so its back-off still grows
+// while the demo runs).
 func New(now func() time.Time) *Fleet {
 	t := now()
 	cs := fake.NewClientset()
@@ -124,7 +149,7 @@ func New(now func() time.Time) *Fleet {
 		Ports:       slicePorts(),
 	}))
 	f.createPod(ctx, hash, HealthyNode, t.Add(-(3*24*time.Hour + 4*time.Hour + 12*time.Minute)))
-	f.createPod(ctx, hash, LoopNode, t.Add(-6*time.Minute))
+	f.createPod(ctx, hash, LoopNode, t.Add(-150*time.Second))
 	must(f.Step())
 	return f
 }
@@ -211,9 +236,10 @@ func (f *Fleet) Step() error {
 	readyCurrent := countReady(current, now)
 
 	// Outdated pods go once they are not needed for availability: broken
-	// ones at once, ready ones as new pods become ready (surge first).
+	// ones at once, ready ones while at least desired-maxUnavailable pods
+	// stay ready (the Deployment's maxUnavailable is 1).
 	sortWorstFirst(old, now)
-	keepOld := max(0, desired-readyCurrent)
+	keepOld := max(0, desired-maxUnavailable-readyCurrent)
 	for _, p := range old {
 		if keepOld > 0 && podReady(p, now) {
 			keepOld--
@@ -291,6 +317,7 @@ func (f *Fleet) createPod(ctx context.Context, hash, node string, at time.Time) 
 			Name: name, Namespace: Namespace, UID: types.UID("uid-" + name),
 			CreationTimestamp: metav1.NewTime(at),
 			Labels:            map[string]string{"k8s-app": "kube-dns", "pod-template-hash": hash},
+			Annotations:       map[string]string{ResolvConfAnnotation: f.resolverOn(node)},
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: "apps/v1", Kind: "ReplicaSet", Name: DeploymentName + "-" + hash, UID: types.UID("uid-rs-" + hash),
 			}},
@@ -302,6 +329,16 @@ func (f *Fleet) createPod(ctx context.Context, hash, node string, at time.Time) 
 	must(err) // names are unique by construction
 	return created
 }
+
+func (f *Fleet) resolverOn(node string) string {
+	if node == LoopNode && !f.fixed {
+		return stubResolver
+	}
+	return upstreamResolver
+}
+
+// loops reports whether p forwards DNS back to itself.
+func loops(p *corev1.Pod) bool { return p.Annotations[ResolvConfAnnotation] == stubResolver }
 
 // pickNode spreads pods like the scheduler with CoreDNS's anti-affinity:
 // the node with the fewest current pods, ties to the first node.
@@ -330,7 +367,7 @@ func countReady(pods []*corev1.Pod, now time.Time) int {
 }
 
 func podReady(p *corev1.Pod, now time.Time) bool {
-	return p.Spec.NodeName != LoopNode && p.DeletionTimestamp == nil && now.Sub(p.CreationTimestamp.Time) >= startDelay+readyDelay
+	return !loops(p) && p.DeletionTimestamp == nil && now.Sub(p.CreationTimestamp.Time) >= startDelay+readyDelay
 }
 
 // sortWorstFirst orders pods the way the ReplicaSet controller picks
@@ -396,7 +433,7 @@ func podIP(p *corev1.Pod) string {
 
 func deployment() *appsv1.Deployment {
 	replicas := int32(2)
-	maxUnavailable := intstr.FromInt32(1)
+	unavailable := intstr.FromInt32(maxUnavailable)
 	maxSurge := intstr.FromString("25%")
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{
@@ -409,7 +446,7 @@ func deployment() *appsv1.Deployment {
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}},
 			Strategy: appsv1.DeploymentStrategy{
 				Type:          appsv1.RollingUpdateDeploymentStrategyType,
-				RollingUpdate: &appsv1.RollingUpdateDeployment{MaxUnavailable: &maxUnavailable, MaxSurge: &maxSurge},
+				RollingUpdate: &appsv1.RollingUpdateDeployment{MaxUnavailable: &unavailable, MaxSurge: &maxSurge},
 			},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"k8s-app": "kube-dns"}},

@@ -65,7 +65,7 @@ func (l fleetLogs) PodLogs(ctx context.Context, namespace, name string, opts k8s
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("previous terminated container %q in pod %q not found", "coredns", name))
 	case life.creating:
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("container %q in pod %q is waiting to start: ContainerCreating", "coredns", name))
-	case p.Spec.NodeName == LoopNode:
+	case loops(p):
 		lines = loopLines(life.restarts)
 	default:
 		lines = healthyLines(p)
@@ -74,7 +74,7 @@ func (l fleetLogs) PodLogs(ctx context.Context, namespace, name string, opts k8s
 		lines = lines[len(lines)-int(opts.TailLines):]
 	}
 	backlog := strings.Join(lines, "\n") + "\n"
-	if !opts.Follow || p.Spec.NodeName == LoopNode || opts.Previous {
+	if !opts.Follow || loops(p) || opts.Previous {
 		// A looping CoreDNS has exited: following it ends with its output.
 		return io.NopCloser(strings.NewReader(backlog)), nil
 	}

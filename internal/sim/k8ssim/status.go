@@ -25,9 +25,9 @@ type life struct {
 	started              time.Time // start of the running instance
 }
 
-// lifeAt derives a pod's life from its node and age alone, so the
-// simulation does not depend on how often Step runs. On LoopNode CoreDNS
-// starts, detects the loop after crashAfter and exits 1; the kubelet
+// lifeAt derives a pod's life from its age alone, so the simulation does
+// not depend on how often Step runs. A pod whose resolv.conf points at the
+// stub starts, detects the loop after crashAfter and exits 1; the kubelet
 // restarts it after 10s, 20s, 40s ... capped at 5 minutes.
 func lifeAt(p *corev1.Pod, now time.Time) life {
 	created := p.CreationTimestamp.Time
@@ -35,7 +35,7 @@ func lifeAt(p *corev1.Pod, now time.Time) life {
 	if now.Before(start) {
 		return life{creating: true}
 	}
-	if p.Spec.NodeName != LoopNode {
+	if !loops(p) {
 		return life{running: true, started: start, ready: !now.Before(start.Add(readyDelay))}
 	}
 	l := life{}
