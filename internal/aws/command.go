@@ -42,11 +42,16 @@ func (b *Backend) Command(verb string, args []string) (ops.Action, error) {
 		var pos []string
 		for i := 0; i < len(args); i++ {
 			switch a := args[i]; {
-			case a == "--at" && i+1 < len(args):
+			case a == "--at":
+				if i+1 == len(args) {
+					return nil, bad("--at needs a hash key")
+				}
 				at = args[i+1]
 				i++
 			case strings.HasPrefix(a, "--at="):
-				at = strings.TrimPrefix(a, "--at=")
+				if at = strings.TrimPrefix(a, "--at="); at == "" {
+					return nil, bad("--at needs a hash key")
+				}
 			case strings.HasPrefix(a, "-"):
 				return nil, bad(fmt.Sprintf("unknown option %q", a))
 			default:
@@ -55,9 +60,6 @@ func (b *Backend) Command(verb string, args []string) (ops.Action, error) {
 		}
 		if len(pos) != 2 {
 			return nil, bad("split takes a stream and a shard id")
-		}
-		if at == "" && strings.Contains(strings.Join(args, " "), "--at") {
-			return nil, bad("--at needs a hash key")
 		}
 		return b.Split(pos[0], pos[1], at), nil
 	case "merge":

@@ -175,7 +175,7 @@ type ShardMetrics struct {
 func (m ShardMetrics) Rates(n int) analysis.ShardRates {
 	return analysis.ShardRates{
 		IncomingBytes: m.IncomingBytesPerSec.Mean(n), IncomingRecords: m.IncomingRecordsPerSec.Mean(n),
-		OutgoingBytes: m.OutgoingBytesPerSec.Mean(n),
+		OutgoingBytes:  m.OutgoingBytesPerSec.Mean(n),
 		WriteThrottled: m.WriteThrottled.Sum(n), ReadThrottled: m.ReadThrottled.Sum(n),
 	}
 }

@@ -1,10 +1,14 @@
 package kinesissim
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
@@ -42,6 +46,9 @@ const (
 	demoHotWeight        = 0.6                // share of it aimed at the hot shard's range
 	demoConsumerCapacity = 0.8 * analysis.MiB // per shard, app-logs' consumer
 	demoInitialAge       = 29 * time.Minute   // hot shard's backlog an hour before start
+	// demoSampleWindow is how much record history exists at start: real
+	// records are made only this far back (metrics go back an hour).
+	demoSampleWindow = 5 * time.Minute
 )
 
 // NewDemo returns the demo fleet, with an hour of CloudWatch history and ten
@@ -78,7 +85,7 @@ func NewDemo(opts Options) *Sim {
 		rnd: rnd, last: start,
 		offeredBytes: demoAppLogsOffered, avgRecordBytes: 1400,
 		bands: appBands, keys: keyPools(rnd, appBands, "ecs/checkout-api/", 24),
-		materialise: 6, sampleWindow: 10 * time.Minute, makeRecord: appLogRecord,
+		materialise: 6, sampleWindow: demoSampleWindow, makeRecord: appLogRecord,
 		consumerBytes: demoConsumerCapacity, initialAge: demoInitialAge.Seconds(),
 		ages: map[string]float64{},
 	}
@@ -90,7 +97,7 @@ func NewDemo(opts Options) *Sim {
 		rnd: rnd, last: start,
 		offeredBytes: 0.2 * analysis.MiB, avgRecordBytes: 350,
 		bands: clickBands, keys: keyPools(rnd, clickBands, "sess-", 64),
-		materialise: 4, sampleWindow: 10 * time.Minute, makeRecord: clickRecord,
+		materialise: 4, sampleWindow: demoSampleWindow, makeRecord: clickRecord,
 		ages: map[string]float64{},
 	}
 
@@ -103,7 +110,7 @@ func NewDemo(opts Options) *Sim {
 		rnd: rnd, last: start,
 		offeredBytes: 12 * 1024, avgRecordBytes: 600,
 		bands: auditBands, keys: keyPools(rnd, auditBands, "acct-", 8),
-		materialise: 0.3, sampleWindow: 10 * time.Minute, makeRecord: auditRecord,
+		materialise: 0.3, sampleWindow: demoSampleWindow, makeRecord: auditRecord,
 		ages: map[string]float64{},
 	}
 
@@ -161,10 +168,24 @@ func appLogRecord(g *generator, pk string, at time.Time) []byte {
 		}
 		events[i] = encode.LogEvent{Timestamp: ts, Message: line.JSON()}
 	}
-	return encode.CWLEnvelope(encode.Envelope{
-		Owner: DemoAccount, LogGroup: group, LogStream: pk,
-		SubscriptionFilters: []string{"to-app-logs"}, LogEvents: events,
-	})
+	env := encode.Envelope{Owner: DemoAccount, LogGroup: group, LogStream: pk,
+		SubscriptionFilters: []string{"to-app-logs"}, LogEvents: events}
+	return gzipPooled(env.JSON())
+}
+
+// gzipPool reuses compressors: a new gzip.Writer allocates about a
+// megabyte, which dominated the demo's start-up. The bytes are a valid
+// single-member gzip stream like encode.CWLEnvelope's.
+var gzipPool = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
+
+func gzipPooled(b []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzipPool.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	_, _ = zw.Write(b) // writes to a bytes.Buffer cannot fail
+	_ = zw.Close()
+	gzipPool.Put(zw)
+	return buf.Bytes()
 }
 
 var pages = []string{"/", "/products", "/products/42", "/cart", "/checkout", "/search?q=boots"}
