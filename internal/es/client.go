@@ -177,9 +177,18 @@ func New(cfg Config) (*Client, error) {
 			readCfg.MaxRetries = 3
 		}
 		readCfg.RetryOnStatus = []int{http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout}
-		readCfg.RetryBackoff = cfg.RetryBackoff
-		if readCfg.RetryBackoff == nil {
-			readCfg.RetryBackoff = defaultBackoff
+		backoff := cfg.RetryBackoff
+		if backoff == nil {
+			backoff = defaultBackoff
+		}
+		maxRetries := readCfg.MaxRetries
+		readCfg.RetryBackoff = func(attempt int) time.Duration {
+			// The transport also waits after its last attempt; that wait
+			// only delays the error, so it is skipped.
+			if attempt > maxRetries {
+				return 0
+			}
+			return backoff(attempt)
 		}
 		multi := len(urls) > 1
 		readCfg.RetryOnError = func(_ *http.Request, err error) bool {
@@ -347,6 +356,9 @@ func (c *Client) do(ctx context.Context, op string, mutate bool, req esRequest) 
 	}
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		e := statusError(op, res.StatusCode, res.Header, body)
+		if mutate && (e.Kind == KindThrottled || e.Kind == KindUnavailable) {
+			e.Hint = "a change is sent once and never retried automatically; re-read the state, and run the action again if it did not apply"
+		}
 		if e.Kind == KindOther && e.Reason == "" {
 			e.Reason = strings.TrimSpace(string(bytes.ToValidUTF8(body[:min(len(body), 300)], nil)))
 		}

@@ -83,7 +83,7 @@ func (e *Error) Error() string {
 		b.WriteString(" (" + detail + ")")
 	}
 	if e.Hint != "" {
-		b.WriteString(". " + e.Hint)
+		b.WriteString("; " + e.Hint)
 	}
 	return b.String()
 }

@@ -34,9 +34,13 @@ type Index struct {
 	IndexingComplete bool
 
 	// Aliases point at this index; WriteAlias is the alias (if any) this
-	// index is the write index of.
+	// index is the write index of, explicitly (is_write_index true) or as
+	// the only index of an alias without the flag.
 	Aliases    []string
 	WriteAlias string
+	// RolloverWriteAlias is set when the index is the is_write_index of an
+	// alias: the index is written through it.
+	RolloverWriteAlias string
 	// DataStream is the data stream this index backs, if any.
 	DataStream string
 
@@ -111,6 +115,10 @@ type Alias struct {
 	// WriteIndex is where writes through the alias go: the index with
 	// is_write_index true, or the only index when the flag is unset.
 	WriteIndex string
+	// ExplicitWrite is set when WriteIndex carries is_write_index true,
+	// which is how a rollover alias is set up (a single-index alias without
+	// the flag is usually a read alias).
+	ExplicitWrite bool
 }
 
 // DataStream is a data stream and its backing indices, oldest first.
@@ -257,7 +265,7 @@ func ParseCatAliases(data []byte) ([]Alias, error) {
 	out := make([]Alias, 0, len(m))
 	for name, a := range m {
 		sort.Strings(a.indices)
-		al := Alias{Name: name, Indices: a.indices, WriteIndex: a.write}
+		al := Alias{Name: name, Indices: a.indices, WriteIndex: a.write, ExplicitWrite: a.write != ""}
 		if al.WriteIndex == "" && len(a.indices) == 1 && !a.falseSet {
 			// An alias over a single index writes to it unless the flag
 			// says false explicitly.
@@ -412,6 +420,9 @@ func (c *Client) assemble(snap *Snapshot, ilm map[string]ILMState, settings map[
 				ix.Aliases = append(ix.Aliases, a.Name)
 				if a.WriteIndex == name {
 					ix.WriteAlias = a.Name
+					if a.ExplicitWrite {
+						ix.RolloverWriteAlias = a.Name
+					}
 				}
 			}
 		}
@@ -476,8 +487,9 @@ func (c *Client) assemble(snap *Snapshot, ilm map[string]ILMState, settings map[
 // so it is a documented heuristic. An index is flagged when it is open, not
 // hidden (not dot-prefixed), not a data stream backing index, not managed by
 // ILM, and at least one of:
-//   - it is the write index of an alias: something writes through the alias
-//     and nothing will ever roll it over;
+//   - it is the is_write_index of an alias: something writes through the
+//     alias and nothing will ever roll it over (a single-index alias without
+//     the flag is usually a read alias, so it does not count);
 //   - its doc count grew since this Client's previous Snapshot;
 //   - its name looks like time-series data (Beats/Logstash defaults,
 //     logs-/metrics-/traces-..., or a date) and its primaries hold 1GB or more.
@@ -485,8 +497,8 @@ func judgeIndex(ix *Index, maxShard int64) []Problem {
 	var out []Problem
 	if !ix.ILM.Managed && ix.DataStream == "" && !ix.Hidden && ix.Status != "close" {
 		var why []string
-		if ix.WriteAlias != "" {
-			why = append(why, "it is the write index of alias "+ix.WriteAlias)
+		if ix.RolloverWriteAlias != "" {
+			why = append(why, "it is the write index of alias "+ix.RolloverWriteAlias)
 		}
 		if ix.DocsGrowth > 0 {
 			why = append(why, fmt.Sprintf("it grew by %d docs since the last refresh", ix.DocsGrowth))

@@ -3,10 +3,14 @@ package es
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// plainDecimal is "50" or "1.5": no sign, no exponent, no spaces.
+var plainDecimal = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 
 // Elasticsearch byte units are binary (1kb = 1024 bytes) and case-insensitive.
 var byteUnits = []struct {
@@ -32,8 +36,11 @@ func ParseByteSize(s string) (int64, error) {
 		if !ok {
 			continue
 		}
+		if !plainDecimal.MatchString(num) {
+			break
+		}
 		f, err := strconv.ParseFloat(num, 64)
-		if err != nil || num == "" || num[0] == '+' || num[0] == '-' || math.IsInf(f, 0) || math.IsNaN(f) {
+		if err != nil || math.IsInf(f, 0) {
 			break
 		}
 		if f <= 0 {
