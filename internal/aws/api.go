@@ -5,6 +5,30 @@
 // Everything talks to the narrow interfaces below, which *kinesis.Client and
 // *cloudwatch.Client satisfy and internal/sim/kinesissim implements, so the
 // code the tests and the demo run is the production code.
+//
+// Constructors:
+//
+//	Connect(ctx, Config, Options)      real AWS through the SDK's default chain
+//	NewBackend(kinesis, cw, Options)   any implementation (the simulator: kinesissim.NewDemo)
+//
+// Reads (all errors are *Error in the operator's words; see KindOf):
+//
+//	ListStreams                        every stream, fully paginated
+//	LoadSummaries(names, deliver)      DescribeStreamSummary per stream, delivered as each finishes
+//	DescribeStream                     one summary (status, mode, shards, retention, encryption, metrics)
+//	ListShards / ListOpenShards        every shard, token-expiry safe; analysis.Lineage orders them
+//	StreamMetrics(names, LastHour(now)) per-stream CloudWatch series (rates, throttles, iterator age)
+//	ShardMetrics(stream, ids, window)  per-shard series when enhanced monitoring is on
+//	Lag(summary, metrics)              backlog, retention used, time to data loss
+//	SuggestReshard(summary)            shard count for the last hour's peak
+//
+// Actions (ops.Action, for ops.Runner; Command parses a command-mode line):
+//
+//	Reshard(stream, n)  Split(stream, shard, at)  Merge(stream, a, b)
+//	Retention(stream, hours)  SetShardMetrics(stream, on)
+//
+// The pure analysis (hash-key shares, heat, keyspace map, lag) lives in
+// internal/aws/analysis.
 package aws
 
 import (

@@ -70,7 +70,8 @@ func (a *agg) merge(b agg) {
 // metricStore keeps one-minute aggregates, like Kinesis's one-minute
 // CloudWatch metrics.
 type metricStore struct {
-	series map[metricKey]map[int64]*agg // minute (unix seconds / 60) -> agg
+	series      map[metricKey]map[int64]*agg // minute (unix seconds / 60) -> agg
+	expiredUpTo int64                        // the cut of the last expiry, so it runs once a minute
 }
 
 func newMetricStore() *metricStore {
@@ -94,6 +95,10 @@ func (m *metricStore) add(k metricKey, v float64, at time.Time) {
 
 func (m *metricStore) expire(before time.Time) {
 	cut := before.Unix() / 60
+	if cut <= m.expiredUpTo {
+		return
+	}
+	m.expiredUpTo = cut
 	for k, s := range m.series {
 		for min := range s {
 			if min < cut {
