@@ -321,3 +321,12 @@ func (c *Client) requireIndex(ctx context.Context, name string) (resolved, error
 // isBackingIndex reports whether name is a data stream backing index, by
 // Elasticsearch's naming convention (.ds-<stream>-<date>-<generation>).
 func isBackingIndex(name string) bool { return strings.HasPrefix(name, ".ds-") }
+
+// rawJSON compacts a value for a request body, keeping key order stable.
+func rawJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // only called with maps and slices of plain values
+	}
+	return string(b)
+}

@@ -8,14 +8,14 @@ import (
 	"sync"
 )
 
-// Cell is one _cat value. Elasticsearch sends every _cat value as a JSON
+// cell is one _cat value. Elasticsearch sends every _cat value as a JSON
 // string, null when it has none (an unassigned shard's node, a load average
-// the OS does not report), and upstream examples even show numbers; Cell
+// the OS does not report), and upstream examples even show numbers; cell
 // takes all of them and keeps the text. Null and "" both read as absent.
-type Cell string
+type cell string
 
 // UnmarshalJSON accepts a string, null, a number or a boolean.
-func (c *Cell) UnmarshalJSON(b []byte) error {
+func (c *cell) UnmarshalJSON(b []byte) error {
 	switch {
 	case len(b) == 0 || bytes.Equal(b, []byte("null")):
 		*c = ""
@@ -23,25 +23,25 @@ func (c *Cell) UnmarshalJSON(b []byte) error {
 		// Fast path: no escapes, which is every cell Elasticsearch writes
 		// for numbers, states and most names.
 		if bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
-			*c = Cell(strings.TrimSpace(string(b[1 : len(b)-1])))
+			*c = cell(strings.TrimSpace(string(b[1 : len(b)-1])))
 			return nil
 		}
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		*c = Cell(strings.TrimSpace(s))
+		*c = cell(strings.TrimSpace(s))
 	default:
-		*c = Cell(strings.TrimSpace(string(b)))
+		*c = cell(strings.TrimSpace(string(b)))
 	}
 	return nil
 }
 
 // String is the raw text ("" when absent).
-func (c Cell) String() string { return string(c) }
+func (c cell) String() string { return string(c) }
 
 // Int parses a whole number; ok is false when absent or not a number.
-func (c Cell) Int() (int64, bool) {
+func (c cell) Int() (int64, bool) {
 	if c == "" || c == "-" {
 		return 0, false
 	}
@@ -57,7 +57,7 @@ func (c Cell) Int() (int64, bool) {
 }
 
 // Float parses a decimal ("1.69", "100.0%").
-func (c Cell) Float() (float64, bool) {
+func (c cell) Float() (float64, bool) {
 	s := strings.TrimSuffix(string(c), "%")
 	if s == "" || s == "-" {
 		return 0, false
@@ -67,7 +67,7 @@ func (c Cell) Float() (float64, bool) {
 }
 
 // Bytes parses a size: exact bytes (bytes=b) or a human value ("31.1mb").
-func (c Cell) Bytes() (int64, bool) { return parseLooseBytes(string(c)) }
+func (c cell) Bytes() (int64, bool) { return parseLooseBytes(string(c)) }
 
 // Opt is a number that may be absent: the UI shows "-" rather than a
 // misleading 0 when a node does not report a value.
@@ -76,17 +76,17 @@ type Opt[T int64 | float64] struct {
 	OK bool
 }
 
-func optInt(c Cell) Opt[int64] {
+func optInt(c cell) Opt[int64] {
 	v, ok := c.Int()
 	return Opt[int64]{v, ok}
 }
 
-func optFloat(c Cell) Opt[float64] {
+func optFloat(c cell) Opt[float64] {
 	v, ok := c.Float()
 	return Opt[float64]{v, ok}
 }
 
-func optBytes(c Cell) Opt[int64] {
+func optBytes(c cell) Opt[int64] {
 	v, ok := c.Bytes()
 	return Opt[int64]{v, ok}
 }

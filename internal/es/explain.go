@@ -163,8 +163,11 @@ func ParseAllocationExplain(data []byte) (AllocationExplanation, error) {
 	case r.CanRemain == "no":
 		ex.Decision = "can_remain_on_current_node: no"
 		ex.Summary = fmt.Sprintf("%s on %s must move off that node", what, ex.Node)
-		if r.CanMove == "no" {
+		switch r.CanMove {
+		case "no":
 			ex.Summary += ", but no other node accepts it"
+		case "yes":
+			ex.Summary += "; Elasticsearch is moving it to a node that accepts it"
 		}
 		decisions = append([]nodeDecision{{NodeName: ex.Node + " (current)", Decision: "no", Deciders: r.CanRemainDecisions}}, decisions...)
 	case r.CanRebalance != "":

@@ -2,7 +2,6 @@ package es
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"sort"
@@ -188,16 +187,16 @@ func (s *Snapshot) ShardsOf(index string) []ShardCopy {
 }
 
 type catIndexRow struct {
-	Health       Cell `json:"health"`
-	Status       Cell `json:"status"`
-	Index        Cell `json:"index"`
-	UUID         Cell `json:"uuid"`
-	Pri          Cell `json:"pri"`
-	Rep          Cell `json:"rep"`
-	Docs         Cell `json:"docs.count"`
-	StoreSize    Cell `json:"store.size"`
-	PriStoreSize Cell `json:"pri.store.size"`
-	CreationDate Cell `json:"creation.date"`
+	Health       cell `json:"health"`
+	Status       cell `json:"status"`
+	Index        cell `json:"index"`
+	UUID         cell `json:"uuid"`
+	Pri          cell `json:"pri"`
+	Rep          cell `json:"rep"`
+	Docs         cell `json:"docs.count"`
+	StoreSize    cell `json:"store.size"`
+	PriStoreSize cell `json:"pri.store.size"`
+	CreationDate cell `json:"creation.date"`
 }
 
 var catIndicesColumns = []string{"health", "status", "index", "uuid", "pri", "rep", "docs.count",
@@ -229,9 +228,9 @@ func ParseCatIndices(data []byte) ([]Index, error) {
 }
 
 type catAliasRow struct {
-	Alias        Cell `json:"alias"`
-	Index        Cell `json:"index"`
-	IsWriteIndex Cell `json:"is_write_index"`
+	Alias        cell `json:"alias"`
+	Index        cell `json:"index"`
+	IsWriteIndex cell `json:"is_write_index"`
 }
 
 // ParseCatAliases reads _cat/aliases?format=json into aliases sorted by
@@ -543,13 +542,4 @@ func (c *Client) indexSettings(ctx context.Context, index string) (map[string]st
 		return st, nil
 	}
 	return map[string]string{}, nil
-}
-
-// rawJSON compacts a value for a request body, keeping key order stable.
-func rawJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only called with maps and slices of plain values
-	}
-	return string(b)
 }

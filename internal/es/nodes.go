@@ -133,19 +133,19 @@ func (v NodesView) DataNodes() int {
 }
 
 type catNodeRow struct {
-	Name        Cell `json:"name"`
-	IP          Cell `json:"ip"`
-	HeapPercent Cell `json:"heap.percent"`
-	RAMPercent  Cell `json:"ram.percent"`
-	CPU         Cell `json:"cpu"`
-	Load1       Cell `json:"load_1m"`
-	Load5       Cell `json:"load_5m"`
-	Load15      Cell `json:"load_15m"`
-	Role        Cell `json:"node.role"`
-	Master      Cell `json:"master"`
-	DiskTotal   Cell `json:"disk.total"`
-	DiskUsed    Cell `json:"disk.used"`
-	DiskPercent Cell `json:"disk.used_percent"`
+	Name        cell `json:"name"`
+	IP          cell `json:"ip"`
+	HeapPercent cell `json:"heap.percent"`
+	RAMPercent  cell `json:"ram.percent"`
+	CPU         cell `json:"cpu"`
+	Load1       cell `json:"load_1m"`
+	Load5       cell `json:"load_5m"`
+	Load15      cell `json:"load_15m"`
+	Role        cell `json:"node.role"`
+	Master      cell `json:"master"`
+	DiskTotal   cell `json:"disk.total"`
+	DiskUsed    cell `json:"disk.used"`
+	DiskPercent cell `json:"disk.used_percent"`
 }
 
 var catNodesColumns = []string{"name", "ip", "heap.percent", "ram.percent", "cpu", "load_1m", "load_5m", "load_15m",
@@ -194,13 +194,13 @@ type AllocationRow struct {
 }
 
 type catAllocationRow struct {
-	Node        Cell `json:"node"`
-	Shards      Cell `json:"shards"`
-	DiskIndices Cell `json:"disk.indices"`
-	DiskUsed    Cell `json:"disk.used"`
-	DiskAvail   Cell `json:"disk.avail"`
-	DiskTotal   Cell `json:"disk.total"`
-	DiskPercent Cell `json:"disk.percent"`
+	Node        cell `json:"node"`
+	Shards      cell `json:"shards"`
+	DiskIndices cell `json:"disk.indices"`
+	DiskUsed    cell `json:"disk.used"`
+	DiskAvail   cell `json:"disk.avail"`
+	DiskTotal   cell `json:"disk.total"`
+	DiskPercent cell `json:"disk.percent"`
 }
 
 // ParseCatAllocation reads _cat/allocation?format=json.

@@ -31,14 +31,14 @@ type ShardCopy struct {
 func (s ShardCopy) Unassigned() bool { return s.State == "UNASSIGNED" }
 
 type catShardRow struct {
-	Index            Cell `json:"index"`
-	Shard            Cell `json:"shard"`
-	PriRep           Cell `json:"prirep"`
-	State            Cell `json:"state"`
-	UnassignedReason Cell `json:"unassigned.reason"`
-	Node             Cell `json:"node"`
-	Store            Cell `json:"store"`
-	Docs             Cell `json:"docs"`
+	Index            cell `json:"index"`
+	Shard            cell `json:"shard"`
+	PriRep           cell `json:"prirep"`
+	State            cell `json:"state"`
+	UnassignedReason cell `json:"unassigned.reason"`
+	Node             cell `json:"node"`
+	Store            cell `json:"store"`
+	Docs             cell `json:"docs"`
 }
 
 var catShardsColumns = []string{"index", "shard", "prirep", "state", "unassigned.reason", "node", "store", "docs"}

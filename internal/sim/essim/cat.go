@@ -66,26 +66,29 @@ func (t *catTable) render(req *request) (rawBody, *esError) {
 			idx[a] = i
 		}
 	}
+	// sel lists the chosen columns; names are the keys they are shown
+	// under: the name or alias the request used, as Elasticsearch does.
 	var sel []int
+	var names []string
 	if h := req.query.Get("h"); h != "" {
 		for _, name := range strings.Split(h, ",") {
 			name = strings.TrimSpace(name)
 			if strings.Contains(name, "*") {
 				for i, c := range t.cols {
 					if matchPattern(name, c.name) {
-						sel = append(sel, i)
+						sel, names = append(sel, i), append(names, c.name)
 					}
 				}
 				continue
 			}
 			if i, ok := idx[name]; ok {
-				sel = append(sel, i)
+				sel, names = append(sel, i), append(names, name)
 			}
 		}
 	} else {
 		for i, c := range t.cols {
 			if c.def {
-				sel = append(sel, i)
+				sel, names = append(sel, i), append(names, c.name)
 			}
 		}
 	}
@@ -118,9 +121,9 @@ func (t *catTable) render(req *request) (rawBody, *esError) {
 	}
 	unit := req.query.Get("bytes")
 	if req.query.Get("format") == "json" {
-		return rawBody{"application/json", t.json(sel, unit)}, nil
+		return rawBody{"application/json", t.json(sel, names, unit)}, nil
 	}
-	return rawBody{"text/plain; charset=UTF-8", t.text(sel, unit, req.flag("v"))}, nil
+	return rawBody{"text/plain; charset=UTF-8", t.text(sel, names, unit, req.flag("v"))}, nil
 }
 
 // compareCells orders cells; nulls sort last in both directions' "asc" sense.
@@ -169,7 +172,7 @@ func (t *catTable) cellText(c cell, col catCol, unit string) string {
 	return c.s
 }
 
-func (t *catTable) json(sel []int, unit string) []byte {
+func (t *catTable) json(sel []int, names []string, unit string) []byte {
 	var b bytes.Buffer
 	b.Grow(len(t.rows) * len(sel) * 24)
 	b.WriteByte('[')
@@ -182,7 +185,7 @@ func (t *catTable) json(sel []int, unit string) []byte {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			writeJSONString(&b, t.cols[ci].name)
+			writeJSONString(&b, names[i])
 			b.WriteByte(':')
 			if row[ci].null {
 				b.WriteString("null")
@@ -196,12 +199,12 @@ func (t *catTable) json(sel []int, unit string) []byte {
 	return b.Bytes()
 }
 
-func (t *catTable) text(sel []int, unit string, header bool) []byte {
+func (t *catTable) text(sel []int, names []string, unit string, header bool) []byte {
 	width := make([]int, len(sel))
 	texts := make([][]string, len(t.rows))
 	if header {
-		for i, ci := range sel {
-			width[i] = utf8.RuneCountInString(t.cols[ci].name)
+		for i := range sel {
+			width[i] = utf8.RuneCountInString(names[i])
 		}
 	}
 	for r, row := range t.rows {
@@ -231,10 +234,6 @@ func (t *catTable) text(sel []int, unit string, header bool) []byte {
 		b.WriteByte('\n')
 	}
 	if header {
-		names := make([]string, len(sel))
-		for i, ci := range sel {
-			names[i] = t.cols[ci].name
-		}
 		line(names, func(int) bool { return false })
 	}
 	for _, row := range texts {

@@ -367,11 +367,25 @@ func (s *Server) explainCopy(ix *index, sc *shardCopy, now time.Time) map[string
 	out["current_node"] = map[string]any{"id": cur.id, "name": cur.name, "transport_address": cur.ip + ":9300",
 		"roles": roleNames(cur.roles), "weight_ranking": 1}
 	if s.overWatermark(cur, "high", now) {
+		// Must move: nodes without a NO decision could take it.
+		canMove := false
+		for _, d := range decisions {
+			dm := d.(map[string]any)
+			if dm["node_decision"] == "worse_balance" {
+				dm["node_decision"] = "yes"
+				canMove = true
+			}
+		}
 		out["can_remain_on_current_node"] = "no"
 		out["can_remain_decisions"] = []any{map[string]any{"decider": "disk_threshold", "decision": "NO",
 			"explanation": s.diskExplanation(cur, "high", now, true)}}
-		out["can_move_to_other_node"] = "no"
-		out["move_explanation"] = "This shard may not remain on its current node, but Elasticsearch isn't allowed to move it to another node. Choose a node to which you expect this shard to be allocated, find this node in the node-by-node explanation, and address the reasons which prevent Elasticsearch from allocating this shard there."
+		if canMove {
+			out["can_move_to_other_node"] = "yes"
+			out["move_explanation"] = "This shard may not remain on its current node. Elasticsearch will move it to another node."
+		} else {
+			out["can_move_to_other_node"] = "no"
+			out["move_explanation"] = "This shard may not remain on its current node, but Elasticsearch isn't allowed to move it to another node. Choose a node to which you expect this shard to be allocated, find this node in the node-by-node explanation, and address the reasons which prevent Elasticsearch from allocating this shard there."
+		}
 		return out
 	}
 	out["can_remain_on_current_node"] = "yes"

@@ -113,6 +113,9 @@ func (s *Server) addIndex(spec IndexSpec, dataStream string) (*index, error) {
 			}
 			if sc.node == "" {
 				sc.reason, sc.at = reason, now
+			} else {
+				s.placedOn(sc.node) // fills the cache before counting this copy
+				s.placed[sc.node]++
 			}
 		}
 	}

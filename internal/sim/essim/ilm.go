@@ -160,7 +160,7 @@ func (s *Server) getPolicies(req *request, _ time.Time) (int, any, *esError) {
 		sort.Strings(streams)
 		sort.Strings(templates)
 		out[name] = map[string]any{
-			"version": p.version, "modified_date": p.modified.UTC().Format("2006-01-02T15:04:05.000Z"), "policy": body,
+			"version": p.version, "modified_date": isoTime(p.modified), "policy": body,
 			"in_use_by": map[string]any{"indices": toAny(indices), "data_streams": toAny(streams), "composable_templates": toAny(templates)},
 		}
 	}
@@ -234,6 +234,9 @@ func (s *Server) getTemplates(req *request, _ time.Time) (int, any, *esError) {
 		}
 		it["created_date_millis"] = t.created.UnixMilli()
 		it["modified_date_millis"] = t.modified.UnixMilli()
+		if req.flag("human") {
+			it["created_date"], it["modified_date"] = isoTime(t.created), isoTime(t.modified)
+		}
 		list = append(list, map[string]any{"name": n, "index_template": it})
 	}
 	return http.StatusOK, map[string]any{"index_templates": list}, nil
@@ -259,12 +262,12 @@ func (s *Server) ilmExplain(req *request, now time.Time) (int, any, *esError) {
 		if onlyErrors && ix.ilm.step != "ERROR" {
 			continue
 		}
-		out[name] = s.explainIndex(ix, now)
+		out[name] = s.explainIndex(ix, now, req.flag("human"))
 	}
 	return http.StatusOK, map[string]any{"indices": out}, nil
 }
 
-func (s *Server) explainIndex(ix *index, now time.Time) map[string]any {
+func (s *Server) explainIndex(ix *index, now time.Time, human bool) map[string]any {
 	st := ix.ilm
 	name := ix.setting("index.lifecycle.name")
 	e := map[string]any{
@@ -292,12 +295,28 @@ func (s *Server) explainIndex(ix *index, now time.Time) map[string]any {
 	}
 	if p := s.policies[name]; p != nil && st.phase != "" && st.phase != "new" {
 		if ph, ok := p.phases()[st.phase]; ok {
-			e["phase_execution"] = map[string]any{"policy": name, "phase_definition": phaseJSON(ph),
+			pe := map[string]any{"policy": name, "phase_definition": phaseJSON(ph),
 				"version": p.version, "modified_date_in_millis": p.modified.UnixMilli()}
+			if human {
+				pe["modified_date"] = isoTime(p.modified)
+			}
+			e["phase_execution"] = pe
+		}
+	}
+	if human {
+		// ?human adds a date string next to every *_millis field.
+		for k, v := range e {
+			if base, ok := strings.CutSuffix(k, "_millis"); ok {
+				if ms, ok := v.(int64); ok {
+					e[base] = isoTime(time.UnixMilli(ms))
+				}
+			}
 		}
 	}
 	return e
 }
+
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // humanAge renders a duration like Elasticsearch's TimeValue ("50.1d").
 func humanAge(d time.Duration) string {
@@ -347,24 +366,22 @@ func (s *Server) startILM(ix *index, now time.Time) {
 	}
 }
 
-// runILM advances every managed index whose step is due, one step per poll
-// interval, up to now. It runs before every request, so state is always
-// current for the clock.
+// runILM advances every managed index whose step is due (one poll interval
+// after it was entered or last failed). It runs before every request, so
+// the state a client reads is current for the clock. A waiting step (rollover
+// conditions not met, next phase not old enough) is checked again on every
+// request once due.
 func (s *Server) runILM(now time.Time) {
 	var managed []string
 	for name, ix := range s.indices {
-		if ix.ilm != nil {
+		if ix.ilm != nil && !ix.ilm.stepTime.Add(s.ilmPoll).After(now) {
 			managed = append(managed, name)
 		}
 	}
 	sort.Strings(managed)
 	for _, name := range managed {
-		ix := s.indices[name]
-		for i := 0; i < 16 && ix.ilm != nil && s.indices[name] == ix; i++ {
-			due := ix.ilm.stepTime.Add(s.ilmPoll)
-			if due.After(now) || !s.ilmStep(ix, due) {
-				break
-			}
+		if ix := s.indices[name]; ix != nil && ix.ilm != nil {
+			s.ilmStep(ix, now)
 		}
 	}
 }
@@ -397,6 +414,10 @@ func (s *Server) ilmStep(ix *index, at time.Time) bool {
 			return false
 		}
 		st.step, st.stepTime, st.failedStep = "ERROR", at, ""
+		if st.phase == "new" {
+			// It never entered a phase: explain shows no phase or action.
+			st.phase, st.action = "", ""
+		}
 		st.stepInfo = map[string]any{"type": "illegal_argument_exception", "reason": fmt.Sprintf("policy [%s] does not exist", ix.setting("index.lifecycle.name"))}
 		return true
 	}

@@ -180,12 +180,28 @@ func (s *Server) pickNode(ix *index, sc *shardCopy, now time.Time) string {
 				continue
 			}
 		}
-		c := s.shardCount(n.name)
+		var c int
+		if s.building {
+			c = s.placedOn(n.name)
+		} else {
+			c = s.shardCount(n.name)
+		}
 		if best == "" || c < bestCount {
 			best, bestCount = n.name, c
 		}
 	}
 	return best
+}
+
+// placedOn is shardCount from the loading cache.
+func (s *Server) placedOn(nodeName string) int {
+	if s.placed == nil {
+		s.placed = map[string]int{}
+		for _, n := range s.nodes {
+			s.placed[n.name] = s.shardCount(n.name)
+		}
+	}
+	return s.placed[nodeName]
 }
 
 func (s *Server) holdsCopy(ix *index, sc *shardCopy, nodeName string) bool {
@@ -866,6 +882,11 @@ func (s *Server) getDataStreams(req *request, _ time.Time) (int, any, *esError) 
 		}
 		if policyName != "" {
 			e["ilm_policy"] = policyName
+		}
+		if t := s.templates[ds.template]; t != nil {
+			if meta, ok := t.body["_meta"]; ok {
+				e["_meta"] = meta // copied from the stream's template, as Elasticsearch does
+			}
 		}
 		list = append(list, e)
 	}

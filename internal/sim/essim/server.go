@@ -51,6 +51,10 @@ type Server struct {
 	// building is set while a dataset is loaded: shards are placed by
 	// balance alone, before disks are calibrated.
 	building bool
+	// placed caches shard counts per node while loading a dataset (a
+	// recount per copy would make loading 50,000 copies quadratic); any
+	// request drops it.
+	placed map[string]int
 
 	faults  []*fault
 	auth    *authRule
@@ -163,6 +167,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.placed = nil
 	now := s.now()
 	s.runILM(now)
 	route, ok := s.route(req)

@@ -1,0 +1,34 @@
+// Package sim assembles the simulated fleet behind --demo from the
+// per-backend simulators (kinesissim, essim, k8ssim). There is one demo
+// fleet per process: demo-staging and demo-prod are two targets onto the
+// same fleet (DESIGN.md §5), and every SSH session of `serve --demo` sees
+// the same systems, as a team would.
+package sim
+
+import (
+	"sync"
+
+	"github.com/opsconsole/opsconsole/internal/sim/kinesissim"
+)
+
+// Demo is the simulated fleet.
+type Demo struct {
+	Kinesis *kinesissim.Sim
+}
+
+var (
+	sharedOnce sync.Once
+	shared     *Demo
+)
+
+// Shared returns the process's demo fleet, building it on first use. The
+// simulators compute their state from the wall clock on demand, so the fleet
+// runs no goroutines and needs no shutdown.
+func Shared() *Demo {
+	sharedOnce.Do(func() {
+		shared = &Demo{
+			Kinesis: kinesissim.NewDemo(kinesissim.Options{}),
+		}
+	})
+	return shared
+}
