@@ -21,7 +21,20 @@ type AWS struct {
 // own chain (AWS_PROFILE, AWS_REGION...) counts: an SRE with a working
 // `aws` CLI should see streams without repeating themselves.
 func (a AWS) Configured() bool {
-	return a.Profile != "" || a.Region != "" || a.KinesisEndpoint != ""
+	if a.Profile != "" || a.Region != "" || a.KinesisEndpoint != "" {
+		return true
+	}
+	for _, v := range []string{"AWS_ACCESS_KEY_ID", "AWS_CONFIG_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"} {
+		if os.Getenv(v) != "" {
+			return true
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		if _, err := os.Stat(filepath.Join(home, ".aws", "config")); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // Elasticsearch holds the settings of the Elasticsearch backend. Secrets are

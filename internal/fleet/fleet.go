@@ -8,7 +8,9 @@ import (
 	"context"
 	"sync"
 
+	"github.com/opsconsole/opsconsole/internal/aws"
 	"github.com/opsconsole/opsconsole/internal/config"
+	"github.com/opsconsole/opsconsole/internal/sim"
 )
 
 // Backend names, as used in status lines and errors.
@@ -37,9 +39,19 @@ type Status struct {
 	Hint string
 }
 
-// Fleet is the connected backends of one target.
+// Hooks are how backends reach the operator while connecting.
+type Hooks struct {
+	// MFACode asks for a one-time code for an MFA device (AWS assume-role
+	// profiles with mfa_serial). It may block until the operator answers.
+	MFACode func(serial string) (string, error)
+}
+
+// Fleet is the connected backends of one target. A nil backend is not
+// configured or failed to connect; Status says which and why.
 type Fleet struct {
 	Target config.Target
+
+	Kinesis *aws.Backend
 
 	mu     sync.Mutex
 	status map[string]Status
@@ -71,13 +83,61 @@ func (f *Fleet) Close() { f.cancel() }
 // Connect builds the backends of target t. It does not block on the
 // network: clients are constructed, and their first calls report errors
 // through the panes.
-func Connect(parent context.Context, opts *config.Options, t config.Target) *Fleet {
-	ctx, cancel := context.WithCancel(parent)
-	f := &Fleet{Target: t, status: map[string]Status{}, labels: map[string]string{}, ctx: ctx, cancel: cancel}
-	f.setStatus(Kinesis, Status{State: NotConfigured, Hint: "set --profile/--region (or AWS_PROFILE/AWS_REGION), pick a target with :ctx, or start with --demo"})
+func Connect(parent context.Context, opts *config.Options, t config.Target, hooks Hooks) *Fleet {
+	f := newFleet(parent, t)
+	if t.Demo {
+		f.connectDemo(sim.Shared())
+		return f
+	}
+	f.connectAWS(f.ctx, t.AWS, hooks)
 	f.setStatus(Elasticsearch, Status{State: NotConfigured, Hint: "set --es-url (or ELASTICSEARCH_URL), pick a target with :ctx, or start with --demo"})
 	f.setStatus(Kubernetes, Status{State: NotConfigured, Hint: "set --kubeconfig/--context (or KUBECONFIG), pick a target with :ctx, or start with --demo"})
 	return f
+}
+
+// ConnectDemo builds a fleet onto a given simulated fleet (tests use a
+// fresh one each; Connect uses the process's shared one).
+func ConnectDemo(parent context.Context, t config.Target, d *sim.Demo) *Fleet {
+	f := newFleet(parent, t)
+	f.connectDemo(d)
+	return f
+}
+
+func newFleet(parent context.Context, t config.Target) *Fleet {
+	ctx, cancel := context.WithCancel(parent)
+	return &Fleet{Target: t, status: map[string]Status{}, labels: map[string]string{}, ctx: ctx, cancel: cancel}
+}
+
+// connectDemo wires a simulated fleet.
+func (f *Fleet) connectDemo(d *sim.Demo) {
+	f.Kinesis = aws.NewBackend(d.Kinesis, d.Kinesis, aws.Options{Profile: "demo", Region: "us-east-1"})
+	f.ready(Kinesis, "demo/us-east-1")
+	f.setStatus(Elasticsearch, Status{State: NotConfigured, Hint: "the demo Elasticsearch cluster is not wired yet"})
+	f.setStatus(Kubernetes, Status{State: NotConfigured, Hint: "the demo Kubernetes cluster is not wired yet"})
+}
+
+func (f *Fleet) connectAWS(ctx context.Context, c config.AWS, hooks Hooks) {
+	if !c.Configured() {
+		f.setStatus(Kinesis, Status{State: NotConfigured, Hint: "set --profile/--region (or AWS_PROFILE/AWS_REGION), pick a target with :ctx, or start with --demo"})
+		return
+	}
+	b, err := aws.Connect(ctx, aws.Config{Profile: c.Profile, Region: c.Region, KinesisEndpoint: c.KinesisEndpoint,
+		CloudWatchEndpoint: c.CloudWatchEndpoint, MFACode: hooks.MFACode}, aws.Options{})
+	if err != nil {
+		f.setStatus(Kinesis, Status{State: Failed, Err: err})
+		return
+	}
+	f.Kinesis = b
+	label := b.Region()
+	if b.Profile() != "" {
+		label = b.Profile() + "/" + label
+	}
+	f.ready(Kinesis, label)
+}
+
+func (f *Fleet) ready(backend, label string) {
+	f.setStatus(backend, Status{State: Ready})
+	f.SetLabel(backend, label)
 }
 
 // Label is the short text the header shows for a backend: "prod/us-east-2",
@@ -111,7 +171,7 @@ func (s Status) Summary() string {
 // Probe connects to each configured backend of t and makes one cheap read,
 // for the :ctx list. It never mutates anything.
 func Probe(ctx context.Context, opts *config.Options, t config.Target) Health {
-	f := Connect(ctx, opts, t)
+	f := Connect(ctx, opts, t, Hooks{})
 	defer f.Close()
 	h := Health{}
 	for _, b := range []string{Kinesis, Elasticsearch, Kubernetes} {

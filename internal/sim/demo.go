@@ -7,6 +7,7 @@ package sim
 
 import (
 	"sync"
+	"time"
 
 	"github.com/opsconsole/opsconsole/internal/sim/kinesissim"
 )
@@ -25,10 +26,14 @@ var (
 // simulators compute their state from the wall clock on demand, so the fleet
 // runs no goroutines and needs no shutdown.
 func Shared() *Demo {
-	sharedOnce.Do(func() {
-		shared = &Demo{
-			Kinesis: kinesissim.NewDemo(kinesissim.Options{}),
-		}
-	})
+	sharedOnce.Do(func() { shared = NewDemo(time.Now) })
 	return shared
+}
+
+// NewDemo builds a fresh demo fleet on the given clock (tests pass a fake
+// clock, so every test gets its own, unchanged fleet).
+func NewDemo(now func() time.Time) *Demo {
+	return &Demo{
+		Kinesis: kinesissim.NewDemo(kinesissim.Options{Now: now}),
+	}
 }

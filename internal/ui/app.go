@@ -119,7 +119,7 @@ func New(sess Session) (*App, error) {
 	}
 	if sess.Connect == nil {
 		opts := sess.Options
-		sess.Connect = func(ctx context.Context, t config.Target) *fleet.Fleet { return fleet.Connect(ctx, opts, t) }
+		sess.Connect = func(ctx context.Context, t config.Target) *fleet.Fleet { return fleet.Connect(ctx, opts, t, fleet.Hooks{}) }
 	}
 	if sess.Log == nil {
 		sess.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -382,6 +382,12 @@ func (a *App) handleShellMsg(msg tea.Msg) (tea.Cmd, bool) {
 		return a.spin(), true
 	case pane.ActionMsg:
 		return a.prepareAction(msg.Action), true
+	case pane.PromptMsg:
+		a.mode = modeCommand
+		cmd := a.cmdline.open()
+		a.cmdline.input.SetValue(msg.Line)
+		a.cmdline.input.CursorEnd()
+		return cmd, true
 	case switchTargetMsg:
 		t, ok := a.opts.Target(msg.name)
 		if !ok {

@@ -227,78 +227,107 @@ func errText(err error) string {
 	return err.Error()
 }
 
-// view renders the dialog box for the pane area.
+// view renders the dialog box for the pane area. The plan scrolls (↑/↓)
+// when it is taller than the screen; the question and the outcome are
+// always visible at the bottom.
 func (d *dialog) view(a *App, width, height int) string {
 	st := a.st
-	boxW := width - 4
-	if boxW > 100 {
-		boxW = 100
-	}
-	if boxW < 20 {
-		boxW = width
-	}
+	boxW := min(width-2, 100)
 	inner := boxW - 4
-	var lines []string
-	add := func(s string) { lines = append(lines, strings.Split(ansi.Wrap(s, inner, " ,"), "\n")...) }
+	var plan, tail []string
+	add := func(dst *[]string, s string) { *dst = append(*dst, wrapText(s, inner)...) }
 	labelled := func(label string, items []string) {
+		pad := strings.Repeat(" ", len(label))
 		for i, it := range items {
-			prefix := strings.Repeat(" ", len(label))
-			if i == 0 {
-				prefix = label
-			}
-			for j, l := range strings.Split(ansi.Wrap(sanitizeLine(it), inner-len(label), " ,"), "\n") {
-				if j > 0 {
-					prefix = strings.Repeat(" ", len(label))
+			for j, l := range wrapText(sanitizeLine(it), inner-len(label)) {
+				prefix := pad
+				if i == 0 && j == 0 {
+					prefix = label
 				}
-				lines = append(lines, prefix+l)
+				plan = append(plan, prefix+l)
 			}
 		}
 	}
-	title := d.action.Name() + " " + d.action.Resource()
 	switch d.stage {
 	case stagePreparing:
-		add(st.DialogTitle.Render(sanitizeLine(title)))
-		add(a.spinner() + " validating and planning… " + elapsed(a.sess.Now().Sub(d.start)))
-	case stageConfirm, stageRunning, stageDone:
+		add(&plan, st.DialogTitle.Render(sanitizeLine(d.action.Name()+" "+d.action.Resource())))
+		add(&tail, a.spinner()+" validating and planning… "+elapsed(a.sess.Now().Sub(d.start)))
+	default:
 		p := d.prepared
-		add(st.DialogTitle.Render(sanitizeLine(p.Plan.Title)))
+		add(&plan, st.DialogTitle.Render(sanitizeLine(p.Plan.Title)))
 		for _, c := range p.Plan.Changes {
-			add(sanitizeLine(c))
+			add(&plan, sanitizeLine(c))
 		}
-		labelled("Request:  ", requestLines(p.Plan.Requests))
-		labelled("CLI:      ", p.Plan.CLI)
+		labelled("Request: ", requestLines(p.Plan.Requests))
+		labelled("CLI:     ", p.Plan.CLI)
 		for _, n := range p.Plan.Notes {
-			add(st.Tone(style.Warn, "! ") + sanitizeLine(n))
+			add(&plan, st.Tone(style.Warn, "! ")+sanitizeLine(n))
 		}
-		lines = append(lines, "")
+		tail = append(tail, "")
 		switch d.stage {
 		case stageConfirm:
-			lines = append(lines, d.prompt(a, inner)...)
+			tail = append(tail, d.prompt(a, inner)...)
 		case stageRunning:
-			add(a.spinner() + " applying and verifying… " + elapsed(a.sess.Now().Sub(d.start)))
+			add(&tail, a.spinner()+" applying and verifying… "+elapsed(a.sess.Now().Sub(d.start)))
 		case stageDone:
 			t := outcomeToast(d.action, d.result)
 			tone := style.OK
 			if t.Error {
 				tone = style.Crit
 			}
-			add(st.Tone(tone, sanitizeLine(t.Text)))
-			add(st.Tone(style.Muted, "any key closes"))
+			add(&tail, st.Tone(tone, sanitizeLine(t.Text)))
+			add(&tail, st.Tone(style.Muted, "any key closes"))
 		}
 	}
-	// Scroll when the plan is taller than the screen.
-	maxLines := height - 2
-	if maxLines < 3 {
-		maxLines = 3
-	}
-	if len(lines) > maxLines {
-		if d.scroll > len(lines)-maxLines {
-			d.scroll = len(lines) - maxLines
+	room := max(1, height-2-len(tail))
+	if len(plan) > room {
+		d.scroll = min(d.scroll, len(plan)-room+1)
+		more := st.Tone(style.Muted, "↓ more: ↑/↓ scrolls")
+		if d.scroll >= len(plan)-room+1 {
+			more = st.Tone(style.Muted, "↑ more above")
 		}
-		lines = lines[d.scroll : d.scroll+maxLines]
+		plan = append(plan[d.scroll:d.scroll+room-1], more)
 	}
-	box := st.Dialog.Width(boxW - 2).Render(strings.Join(lines, "\n"))
+	box := st.Dialog.Width(boxW - 2).Render(strings.Join(append(plan, tail...), "\n"))
 	return placeCenter(box, width, height)
+}
+
+// wrapText wraps to width cells, breaking at spaces, or after a comma in
+// long JSON, and only mid-word when a word is longer than the line. Words
+// are never broken at hyphens: a CLI line must survive copy and paste.
+func wrapText(s string, width int) []string {
+	if width < 8 {
+		width = 8
+	}
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		line := ""
+		for _, word := range strings.Split(para, " ") {
+			for ansi.StringWidth(word) > width {
+				cut := strings.LastIndex(ansi.Truncate(word, width, ""), ",") + 1
+				if cut <= 0 {
+					cut = len(ansi.Truncate(word, width, ""))
+				}
+				if line != "" {
+					out = append(out, line)
+					line = ""
+				}
+				out = append(out, word[:cut])
+				word = word[cut:]
+			}
+			switch {
+			case line == "":
+				line = word
+			case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= width:
+				line += " " + word
+			default:
+				out = append(out, line)
+				line = word
+			}
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 func (d *dialog) prompt(a *App, inner int) []string {
@@ -311,7 +340,7 @@ func (d *dialog) prompt(a *App, inner int) []string {
 	}
 	if len(p.Confirmations) > 0 {
 		c := p.Confirmations[len(d.typed)]
-		out = append(out, strings.Split(ansi.Wrap(st.Tone(style.Crit, "!! ")+sanitizeLine(c.Prompt), inner, " "), "\n")...)
+		out = append(out, wrapText(st.Tone(style.Crit, "!! ")+sanitizeLine(c.Prompt), inner)...)
 		out = append(out, d.input.View())
 		if d.mismatch {
 			out = append(out, st.Tone(style.Crit, "does not match; nothing sent. Type it exactly, or esc to cancel"))

@@ -3,14 +3,14 @@ package ui
 import (
 	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ui/auditui"
+	"github.com/opsconsole/opsconsole/internal/ui/kinesisui"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 )
 
 // DefaultPanes is the pane registry, in tab order.
 func DefaultPanes() []pane.Spec {
-	specs := []pane.Spec{
-		pendingSpec("streams", "Streams", fleet.Kinesis),
-		pendingSpec("shards", "Shards", fleet.Kinesis),
+	specs := kinesisui.Specs()
+	specs = append(specs, []pane.Spec{
 		pendingSpec("records", "Records", fleet.Kinesis),
 		pendingSpec("nodes", "Nodes", fleet.Elasticsearch),
 		pendingSpec("indices", "Indices", fleet.Elasticsearch),
@@ -20,9 +20,11 @@ func DefaultPanes() []pane.Spec {
 		pendingSpec("runbooks", "Runbooks", ""),
 		auditui.Spec(),
 		{ID: "ctx", Title: "Targets", New: newCtxPane},
-	}
+	}...)
 	return specs
 }
 
 // DomainCommands are the command-mode verbs of the pane packages.
-func DomainCommands() []pane.Command { return nil }
+func DomainCommands() []pane.Command {
+	return kinesisui.Commands()
+}

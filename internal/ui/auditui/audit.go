@@ -39,7 +39,7 @@ func New(c *pane.Context) pane.Pane {
 	p := &Pane{c: c}
 	p.tbl = table.New(c.Styles, []table.Column{
 		{Title: "TIME", Min: 8}, {Title: "OUTCOME", Min: 7}, {Title: "ACTION", Min: 6},
-		{Title: "RESOURCE", Min: 8, Max: 40}, {Title: "TARGET", Min: 6}, {Title: "USER", Min: 6, Max: 40}, {Title: "ERROR", Min: 5},
+		{Title: "RESOURCE", Min: 8, Max: 40}, {Title: "TARGET", Min: 6, Drop: 2}, {Title: "USER", Min: 6, Max: 40, Drop: 1}, {Title: "ERROR", Min: 5},
 	})
 	p.tbl.SetEmpty("no audit entries yet: every action you apply, refuse or cancel is recorded here")
 	return p

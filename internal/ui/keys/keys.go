@@ -15,7 +15,8 @@ import (
 // Binding is one named, remappable key binding.
 type Binding struct {
 	Name string
-	// Scope is "global" or the pane that uses it ("streams", "records"...).
+	// Scope is "global" or the panes that use it, comma-separated
+	// ("streams,shards").
 	Scope string
 	key.Binding
 }
@@ -54,8 +55,8 @@ var defaults = []def{
 	{"sort", "global", []string{"s"}, "s", "sort by next column"},
 	{"sort-reverse", "global", []string{"i"}, "i", "invert sort"},
 
-	{"reshard", "streams", []string{"R"}, "R", "reshard"},
-	{"retention", "streams", []string{"t"}, "t", "retention"},
+	{"reshard", "streams,shards", []string{"R"}, "R", "reshard"},
+	{"retention", "streams,shards", []string{"t"}, "t", "retention"},
 	{"shard-metrics", "streams", []string{"m"}, "m", "shard metrics"},
 	{"records", "streams", []string{"l"}, "l", "live records"},
 	{"split-hot", "streams", []string{"S"}, "S", "split hot shard"},
@@ -126,7 +127,7 @@ func (m *Map) checkConflicts() error {
 	for _, name := range m.order {
 		b := m.byName[name]
 		for _, k := range b.Keys() {
-			scopes := []string{b.Scope}
+			scopes := strings.Split(b.Scope, ",")
 			if b.Scope == "global" {
 				scopes = m.scopes()
 			}
@@ -146,10 +147,11 @@ func (m *Map) scopes() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, name := range m.order {
-		sc := m.byName[name].Scope
-		if !seen[sc] {
-			seen[sc] = true
-			out = append(out, sc)
+		for _, sc := range strings.Split(m.byName[name].Scope, ",") {
+			if !seen[sc] {
+				seen[sc] = true
+				out = append(out, sc)
+			}
 		}
 	}
 	return out

@@ -197,3 +197,13 @@ func (n *Names) Get(kind string) []string {
 // OneLine makes outside text safe for one terminal line: escape sequences
 // and control bytes shown escaped, never interpreted.
 func OneLine(s string) string { return decode.Sanitize(s) }
+
+// PromptMsg opens the command line with Line typed in, for actions that
+// need a number from the operator (":reshard app-logs 8"): they see the
+// suggestion, edit it, and press Enter.
+type PromptMsg struct{ Line string }
+
+// Prompt is a command returning PromptMsg.
+func Prompt(line string) tea.Cmd {
+	return func() tea.Msg { return PromptMsg{Line: line} }
+}

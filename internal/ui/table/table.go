@@ -33,6 +33,9 @@ type Column struct {
 	// Min is the narrowest the column may be squeezed to; Max caps its
 	// natural width (0: no cap).
 	Min, Max int
+	// Drop marks an optional column: when the line is too long, columns
+	// with the highest Drop are hidden first. 0 never hides.
+	Drop int
 }
 
 // Cell is one value. Num is the sort key of numeric columns: when any cell
@@ -376,48 +379,85 @@ func (m *Model) clampOffset(h int) {
 	}
 }
 
-// layout fits the columns into width: natural widths, then the widest
-// columns give way down to their Min, then trailing columns are dropped.
-func (m *Model) layout(width int) []int {
-	w := append([]int(nil), m.natural...)
-	total := func(n int) int {
-		t := 2 // cursor gutter
-		for i := 0; i < n; i++ {
-			t += w[i]
-		}
-		return t + len(sep)*(n-1)
+// slot is one shown column: which column and how wide.
+type slot struct{ col, width int }
+
+// layout fits the columns into width. Columns keep their natural width
+// when they can; when the line is too long, optional columns go first
+// (highest Drop first, then rightmost), then the widest columns give way
+// down to their Min, and only then are trailing columns cut.
+func (m *Model) layout(width int) []slot {
+	shown := make([]bool, len(m.cols))
+	for i := range shown {
+		shown[i] = true
 	}
-	n := len(w)
-	for total(n) > width {
-		widest := -1
-		for i := 0; i < n; i++ {
-			min := m.cols[i].Min
-			if min < 3 {
-				min = 3
+	total := func(w []int) int {
+		t, n := 2, 0 // cursor gutter
+		for i, x := range w {
+			if shown[i] {
+				t += x
+				n++
 			}
-			if w[i] > min && (widest < 0 || w[i] > w[widest]) {
+		}
+		if n > 1 {
+			t += len(sep) * (n - 1)
+		}
+		return t
+	}
+	w := append([]int(nil), m.natural...)
+	for total(w) > width {
+		drop := -1
+		for i, c := range m.cols {
+			if shown[i] && c.Drop > 0 && (drop < 0 || c.Drop >= m.cols[drop].Drop) {
+				drop = i
+			}
+		}
+		if drop < 0 {
+			break
+		}
+		shown[drop] = false
+	}
+	for total(w) > width {
+		widest := -1
+		for i := range w {
+			min := max(m.cols[i].Min, 3)
+			if shown[i] && w[i] > min && (widest < 0 || w[i] > w[widest]) {
 				widest = i
 			}
 		}
 		if widest < 0 {
-			if n == 1 {
-				w[0] = width - 2
+			last := -1
+			for i := range shown {
+				if shown[i] {
+					last = i
+				}
+			}
+			if n := countTrue(shown); n <= 1 {
+				w[last] = max(1, width-2)
 				break
 			}
-			n--
+			shown[last] = false
 			continue
 		}
-		over := total(n) - width
-		shrink := w[widest] / 4
-		if shrink < 1 {
-			shrink = 1
-		}
-		if shrink > over {
-			shrink = over
-		}
-		w[widest] -= shrink
+		w[widest] -= min(max(1, w[widest]/4), total(w)-width)
 	}
-	return w[:n]
+	out := make([]slot, 0, len(w))
+	for i, x := range w {
+		if shown[i] {
+			out = append(out, slot{col: i, width: x})
+		}
+	}
+	return out
+}
+
+func countTrue(b []bool) int {
+	n := 0
+	for _, v := range b {
+		if v {
+			n++
+		}
+	}
+	return n
 }
 
 // View renders exactly height lines of at most width cells: a header, then
@@ -426,15 +466,16 @@ func (m *Model) View(width, height int) string {
 	if height < 1 || width < 4 {
 		return ""
 	}
-	widths := m.layout(width)
+	slots := m.layout(width)
 	var b strings.Builder
 	b.Grow((height + 1) * (width + 16))
 	b.WriteString(m.hdrPrefix)
 	b.WriteString("  ")
-	for i, w := range widths {
-		if i > 0 {
+	for si, sl := range slots {
+		if si > 0 {
 			b.WriteString(sep)
 		}
+		i, w := sl.col, sl.width
 		title := m.cols[i].Title
 		if i == m.sortCol {
 			if m.sortDesc {
@@ -472,22 +513,23 @@ func (m *Model) View(width, height int) string {
 		if vi >= end {
 			continue
 		}
-		m.writeRow(&b, m.rows[m.view[vi]], widths, vi == m.cursor)
+		m.writeRow(&b, m.rows[m.view[vi]], slots, vi == m.cursor)
 	}
 	return b.String()
 }
 
-func (m *Model) writeRow(b *strings.Builder, r Row, widths []int, selected bool) {
+func (m *Model) writeRow(b *strings.Builder, r Row, slots []slot, selected bool) {
 	if selected {
 		b.WriteString(m.selPrefix)
 		b.WriteString("▶ ")
 	} else {
 		b.WriteString("  ")
 	}
-	for i, w := range widths {
-		if i > 0 {
+	for si, sl := range slots {
+		if si > 0 {
 			b.WriteString(sep)
 		}
+		i, w := sl.col, sl.width
 		var c Cell
 		if i < len(r.Cells) {
 			c = r.Cells[i]
@@ -603,3 +645,6 @@ func (m *Model) Navigate(km *keys.Map, k string, page int) bool {
 	}
 	return true
 }
+
+// Columns returns the column definitions.
+func (m *Model) Columns() []Column { return m.cols }

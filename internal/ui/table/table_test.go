@@ -130,7 +130,7 @@ func TestLayoutShrinksThenDrops(t *testing.T) {
 	w := m.layout(40)
 	total := 2
 	for _, x := range w {
-		total += x
+		total += x.width
 	}
 	total += len(sep) * (len(w) - 1)
 	if total > 40 || len(w) != 3 {
@@ -138,6 +138,14 @@ func TestLayoutShrinksThenDrops(t *testing.T) {
 	}
 	if w := m.layout(12); len(w) >= 3 {
 		t.Fatalf("very narrow: %v", w)
+	}
+	// Optional columns go before anything is squeezed.
+	c := cols()
+	c[1].Drop = 1
+	m = New(styles(termenv.Ascii), c)
+	m.SetRows(sample())
+	if w := m.layout(26); len(w) != 2 || w[0].col != 0 || w[1].col != 2 || w[0].width != 11 {
+		t.Fatalf("STATUS should be dropped, names kept whole: %+v", w)
 	}
 }
 
