@@ -255,10 +255,8 @@ func TestScalePlans(t *testing.T) {
 			t.Errorf("the 0-replica warning must come first: %q", pl.Notes)
 		}
 		r := pl.Requests[0]
-		if r.API != "PUT apis/apps/v1/namespaces/kube-system/deployments/coredns/scale" ||
-			!strings.Contains(r.Body, `"kind":"Scale","apiVersion":"autoscaling/v1"`) || !strings.Contains(r.Body, `"resourceVersion":"`) ||
-			(tc.n > 0 && !strings.Contains(r.Body, fmt.Sprintf(`"spec":{"replicas":%d}`, tc.n))) ||
-			(tc.n == 0 && !strings.Contains(r.Body, `"spec":{}`)) { // replicas is omitempty on the wire
+		want := fmt.Sprintf(`[{"op":"test","path":"/spec/replicas","value":2},{"op":"replace","path":"/spec/replicas","value":%d}]`, tc.n)
+		if r.API != "PATCH apis/apps/v1/namespaces/kube-system/deployments/coredns/scale (Content-Type: application/json-patch+json)" || r.Body != want {
 			t.Errorf("scale %d: request %+v", tc.n, r)
 		}
 	}
@@ -284,7 +282,7 @@ func TestScaleDownRemovesTheBrokenPod(t *testing.T) {
 	if res.Outcome != ops.OutcomeApplied || res.VerifyErr != nil || res.Verified != "scaled: 1/1 replicas ready" {
 		t.Fatalf("result = %+v", res)
 	}
-	if got := mutations(d); len(got) != 1 || got[0] != "update deployments/scale" {
+	if got := mutations(d); len(got) != 1 || got[0] != "patch deployments/scale" {
 		t.Errorf("mutations = %v, want exactly one scale update", got)
 	}
 	es := d.auditEntries(t)
@@ -329,7 +327,7 @@ func TestScaleConflictWhenSomeoneElseScaled(t *testing.T) {
 		t.Fatal(err)
 	}
 	res := d.runner.Execute(ctx, p, nil)
-	if res.Outcome != ops.OutcomeFailed || res.Err == nil || !strings.Contains(res.Err.Error(), "someone else changed it since the preview") {
+	if res.Outcome != ops.OutcomeFailed || res.Err == nil || !strings.Contains(res.Err.Error(), "replica count of kube-system/coredns is now 4, not 2 as in the preview") {
 		t.Fatalf("result = %+v", res)
 	}
 	sc, _ := d.fleet.Clientset().AppsV1().Deployments("kube-system").GetScale(ctx, "coredns", metav1.GetOptions{})
@@ -347,8 +345,8 @@ func TestPermissionDeniedSendsNothing(t *testing.T) {
 	}{
 		{"restart", func(c *k8s.Client) ops.Action { return c.RestartAction() }, [4]string{"patch", "apps", "deployments", ""},
 			`may not patch deployments.apps "coredns" in namespace kube-system (RBAC verb "patch" on resource "deployments.apps")`},
-		{"scale", func(c *k8s.Client) ops.Action { return c.ScaleAction(3) }, [4]string{"update", "apps", "deployments", "scale"},
-			`may not update deployments.apps/scale "coredns" in namespace kube-system (RBAC verb "update" on resource "deployments.apps/scale")`},
+		{"scale", func(c *k8s.Client) ops.Action { return c.ScaleAction(3) }, [4]string{"patch", "apps", "deployments", "scale"},
+			`may not patch deployments.apps/scale "coredns" in namespace kube-system (RBAC verb "patch" on resource "deployments.apps/scale")`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newDemo(t)

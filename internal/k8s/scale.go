@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/opsconsole/opsconsole/internal/ops"
 )
@@ -29,23 +30,29 @@ func ParseReplicas(s string) (int, error) {
 
 // ScaleAction is `:coredns-scale N`.
 //
-// It goes through the Deployment's scale subresource (GET then PUT
-// deployments/scale), not a patch of spec.replicas, because:
-//   - it is what `kubectl scale --current-replicas=M --replicas=N` sends, so
-//     the preview's CLI line is the same request;
-//   - the PUT carries the resourceVersion read at Validate, so if anything
-//     (an autoscaler, a colleague) changed the replica count since the
-//     preview, the API server refuses with a conflict instead of the console
-//     silently overwriting a number the operator never saw;
-//   - RBAC can grant deployments/scale without granting patch on the whole
-//     Deployment (image, args), which is the narrower permission to hand an
+// It sends one JSON patch to the Deployment's scale subresource:
+//
+//	[{"op":"test","path":"/spec/replicas","value":M},{"op":"replace","path":"/spec/replicas","value":N}]
+//
+// rather than a merge patch of the Deployment's spec.replicas or a PUT of
+// the Scale object, because:
+//   - the "test" makes the API server apply the change only if the replica
+//     count is still the M the operator saw in the preview; if an autoscaler
+//     or a colleague changed it meanwhile, the patch fails and nothing
+//     changes (the guarantee of `kubectl scale --current-replicas=M`, in one
+//     request and without a client-side retry loop);
+//   - unlike a PUT carrying the Scale's resourceVersion, it does not fail
+//     spuriously when the deployment controller merely updated the status
+//     (which it does whenever a pod's readiness changes: often, during an
+//     incident);
+//   - RBAC can grant patch on deployments/scale without granting patch on
+//     the whole Deployment (image, args): the narrower permission to hand an
 //     on-call role.
 type ScaleAction struct {
 	c        *Client
 	replicas int
 	// Filled by Validate.
 	current   int32
-	scale     *autoscalingv1.Scale
 	before    []Pod
 	validated bool
 }
@@ -76,11 +83,11 @@ func (a *ScaleAction) Params() map[string]string {
 }
 
 func (a *ScaleAction) access() access {
-	return access{Verb: "update", Group: "apps", Resource: "deployments", Subresource: "scale", Namespace: a.c.cfg.Namespace, Name: a.c.cfg.DeploymentName}
+	return access{Verb: "patch", Group: "apps", Resource: "deployments", Subresource: "scale", Namespace: a.c.cfg.Namespace, Name: a.c.cfg.DeploymentName}
 }
 
-// Validate checks N and reads the current scale (with its resourceVersion,
-// the precondition Apply sends).
+// Validate checks N and reads the current replica count (the precondition
+// Apply sends).
 func (a *ScaleAction) Validate(ctx context.Context) error {
 	c, n := a.c, a.replicas
 	if n < 0 || n > MaxReplicas {
@@ -99,23 +106,23 @@ func (a *ScaleAction) Validate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.current, a.scale, a.before, a.validated = s.Spec.Replicas, s, pods, true
+	a.current, a.before, a.validated = s.Spec.Replicas, pods, true
 	return nil
 }
 
-// body is the Scale object Apply PUTs: the one read at Validate, with the
-// new count. Its resourceVersion is the precondition.
-func (a *ScaleAction) body() *autoscalingv1.Scale {
-	return &autoscalingv1.Scale{
-		TypeMeta: metav1.TypeMeta{Kind: "Scale", APIVersion: "autoscaling/v1"},
-		ObjectMeta: metav1.ObjectMeta{
-			Name:            a.scale.Name,
-			Namespace:       a.scale.Namespace,
-			ResourceVersion: a.scale.ResourceVersion,
-			UID:             a.scale.UID,
-		},
-		Spec: autoscalingv1.ScaleSpec{Replicas: int32(a.replicas)},
+// patch is the JSON patch Apply sends: test the count seen at Validate,
+// then replace it.
+func (a *ScaleAction) patch() []byte {
+	type op struct {
+		Op    string `json:"op"`
+		Path  string `json:"path"`
+		Value int    `json:"value"`
 	}
+	b, _ := json.Marshal([]op{
+		{Op: "test", Path: "/spec/replicas", Value: int(a.current)},
+		{Op: "replace", Path: "/spec/replicas", Value: a.replicas},
+	})
+	return b
 }
 
 func (a *ScaleAction) Plan(ctx context.Context) (ops.Plan, error) {
@@ -123,18 +130,14 @@ func (a *ScaleAction) Plan(ctx context.Context) (ops.Plan, error) {
 		return ops.Plan{}, fmt.Errorf("internal error: coredns-scale planned before it was validated")
 	}
 	c, n, cur := a.c, a.replicas, int(a.current)
-	body, err := json.Marshal(a.body())
-	if err != nil {
-		return ops.Plan{}, err
-	}
 	p := ops.Plan{
 		Title: fmt.Sprintf("Scale CoreDNS (%s/%s) %d -> %d replicas", c.cfg.Namespace, c.cfg.DeploymentName, cur, n),
 		Changes: []string{
-			fmt.Sprintf("spec.replicas %d -> %d, only if it is still %d (the update carries resourceVersion %s; a concurrent change makes it fail, not overwrite).", cur, n, cur, a.scale.ResourceVersion),
+			fmt.Sprintf("spec.replicas %d -> %d, only if it is still %d (the patch tests it first: if anyone changed it since this preview, nothing changes).", cur, n, cur),
 		},
 		Requests: []ops.Request{{
-			API:  fmt.Sprintf("PUT apis/apps/v1/namespaces/%s/deployments/%s/scale", c.cfg.Namespace, c.cfg.DeploymentName),
-			Body: string(body),
+			API:  fmt.Sprintf("PATCH apis/apps/v1/namespaces/%s/deployments/%s/scale (Content-Type: application/json-patch+json)", c.cfg.Namespace, c.cfg.DeploymentName),
+			Body: string(a.patch()),
 		}},
 		CLI: []string{fmt.Sprintf("%s scale deployment/%s --current-replicas=%d --replicas=%d", c.kubectl(), shellQuote(c.cfg.DeploymentName), cur, n)},
 		Notes: []string{
@@ -162,24 +165,35 @@ func (a *ScaleAction) Plan(ctx context.Context) (ops.Plan, error) {
 	return p, nil
 }
 
-// CheckPermission asks whether this identity may update deployments/scale.
+// CheckPermission asks whether this identity may patch deployments/scale.
 func (a *ScaleAction) CheckPermission(ctx context.Context) error {
 	return a.c.checkAccess(ctx, a.access())
 }
 
-// Apply PUTs the scale once, with the resourceVersion precondition (so a
-// transport-level resend after success fails with a conflict instead of
-// applying twice).
+// Apply sends the patch once. Its "test" makes it safe against a
+// transport-level resend: once applied, a second copy fails the test.
 func (a *ScaleAction) Apply(ctx context.Context) error {
 	if !a.validated {
 		return fmt.Errorf("internal error: coredns-scale applied before it was validated")
 	}
 	c := a.c
-	_, err := c.cs.AppsV1().Deployments(c.cfg.Namespace).UpdateScale(ctx, c.cfg.DeploymentName, a.body(), metav1.UpdateOptions{FieldManager: "opsconsole"})
-	if err != nil {
-		return explain(err, a.access())
+	_, err := c.cs.AppsV1().Deployments(c.cfg.Namespace).Patch(ctx, c.cfg.DeploymentName, types.JSONPatchType, a.patch(),
+		metav1.PatchOptions{FieldManager: "opsconsole"}, "scale")
+	if err == nil {
+		return nil
 	}
-	return nil
+	if apierrors.IsInvalid(err) || apierrors.IsConflict(err) { // the "test" failed (422), or an older server said conflict
+		// Say what the count is now; a read after a refused write changes nothing.
+		now := "changed"
+		rctx, cancel := withTimeout(ctx)
+		if s, gerr := c.cs.AppsV1().Deployments(c.cfg.Namespace).GetScale(rctx, c.cfg.DeploymentName, metav1.GetOptions{}); gerr == nil {
+			now = fmt.Sprintf("is now %d", s.Spec.Replicas)
+		}
+		cancel()
+		return fmt.Errorf("conflict: the replica count of %s/%s %s, not %d as in the preview — someone else changed it since the preview was made; nothing was changed by this request, reopen the action to see the current state: %w",
+			c.cfg.Namespace, c.cfg.DeploymentName, now, a.current, err)
+	}
+	return explain(err, a.access())
 }
 
 // Verify watches until the Deployment runs N ready replicas (or none, for

@@ -221,6 +221,11 @@ func TestScaleSubresource(t *testing.T) {
 	if _, err := apps.UpdateScale(ctx, DeploymentName, stale, metav1.UpdateOptions{}); !apierrors.IsConflict(err) {
 		t.Errorf("stale update: %v, want a conflict", err)
 	}
+	// The JSON patch the console sends: a failed "test" is 422 Invalid and changes nothing.
+	bad := []byte(`[{"op":"test","path":"/spec/replicas","value":2},{"op":"replace","path":"/spec/replicas","value":9}]`)
+	if _, err := apps.Patch(ctx, DeploymentName, types.JSONPatchType, bad, metav1.PatchOptions{}, "scale"); !apierrors.IsInvalid(err) {
+		t.Errorf("failed test op: %v, want 422 Invalid", err)
+	}
 	for range 10 {
 		step(t, f, clk, time.Second)
 	}
