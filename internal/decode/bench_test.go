@@ -32,8 +32,8 @@ func benchDecode(b *testing.B, data []byte) {
 // Logs subscription record of 50 ECS JSON log events (~300 bytes each).
 func BenchmarkDecodeCWLGzipECS(b *testing.B) {
 	env := appLogEnvelope(50)
-	b.ReportMetric(float64(len(env.JSON()))/50, "json-bytes/event")
 	benchDecode(b, encode.CWLEnvelope(env))
+	b.ReportMetric(float64(len(env.JSON()))/50, "json-bytes/event")
 }
 
 // BenchmarkDecodeKPL is a KPL aggregate of 50 ECS JSON lines.

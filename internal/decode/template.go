@@ -38,7 +38,10 @@ func AppendTemplate(dst []byte, msg string) []byte {
 			}
 			dst = append(dst, c)
 			i++
-		case isAlnum(c) && (i == 0 || !isAlnum(msg[i-1])):
+		case isAlnum(c) && (i == 0 || !isAlnum(msg[i-1]) && msg[i-1] != '>'):
+			// A word after '>' is left alone: after a placeholder it is the
+			// unit of a number ("<num>ms"), and templating a template must
+			// change nothing.
 			ph, n := variable(msg[i:])
 			dst = append(dst, ph...)
 			i += n

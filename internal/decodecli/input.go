@@ -56,7 +56,7 @@ const (
 )
 
 func newInputReader(r io.Reader) *inputReader {
-	return &inputReader{r: r, buf: make([]byte, 0, 4*readChunk), mark: -1, lines: lineCounter{line: 1}, chunk: readChunk}
+	return &inputReader{r: r, mark: -1, lines: lineCounter{line: 1}, chunk: readChunk}
 }
 
 // position returns the line and offset of buf[i]. Offsets only move
@@ -118,13 +118,14 @@ func (in *inputReader) fill(want int) bool {
 func (in *inputReader) value() (start, end int, err error) {
 	for {
 		end, err := jsonscan.Skip(in.buf, in.pos)
-		if err == nil {
+		// A number that ends where the buffer does may go on ("12|3").
+		if err == nil && (end < len(in.buf) || in.eof) {
 			return in.pos, end, nil
 		}
 		var se *jsonscan.SyntaxError
 		// An error close to the end of what was read may only mean the
 		// value goes on past it ("tr|ue", "12|3}", an open string).
-		if !errors.As(err, &se) || se.Offset < len(in.buf)-8 || in.eof {
+		if err != nil && (!errors.As(err, &se) || se.Offset < len(in.buf)-8 || in.eof) {
 			return in.pos, end, err
 		}
 		if len(in.buf)-in.pos > maxValue {
@@ -136,9 +137,7 @@ func (in *inputReader) value() (start, end int, err error) {
 			if in.rerr != nil {
 				return in.pos, end, in.rerr
 			}
-			if end, err = jsonscan.Skip(in.buf, in.pos); err == nil {
-				return in.pos, end, nil
-			}
+			end, err = jsonscan.Skip(in.buf, in.pos)
 			return in.pos, end, err
 		}
 	}

@@ -80,3 +80,22 @@ oops
 		}
 	}
 }
+
+// FuzzInputReader checks that any input is walked the same way whatever
+// the read sizes, without panicking.
+func FuzzInputReader(f *testing.F) {
+	for _, s := range []string{
+		`{"Records":[{"Data":"aGk=","PartitionKey":"a"}],"NextShardIterator":null}`,
+		"{\"Data\":\"eA==\"}\n[{\"Data\":\"eQ==\"}]\noops\n{}",
+		`{"MillisBehindLatest":-1.5e3,"Records":[{"Data":"\u0041","x":[true,false,null]}]}`,
+		`[`, `{"Records":[`, `{"a":"\`,
+	} {
+		f.Add(s, uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, in string, chunk uint8) {
+		want := walk(t, in, 1<<20)
+		if got := walk(t, in, int(chunk%16)+1); strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("chunk %d:\n%s\nwant:\n%s", chunk%16+1, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+}

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -104,14 +105,20 @@ func EventID(t time.Time, index int) string {
 	return fmt.Sprintf("%017d%039d", t.UnixMilli(), index)
 }
 
+// gzipWriters recycles compressors: each holds about a megabyte of state,
+// and simulators call Gzip for every record they put.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
 // Gzip compresses b as a single gzip member (default level, as CloudWatch
-// Logs does).
+// Logs does). It is safe for concurrent use.
 func Gzip(b []byte) []byte {
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
 	// Writes to a bytes.Buffer cannot fail.
 	_, _ = zw.Write(b)
 	_ = zw.Close()
+	gzipWriters.Put(zw)
 	return buf.Bytes()
 }
 
