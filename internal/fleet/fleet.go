@@ -110,7 +110,7 @@ func newFleet(parent context.Context, t config.Target) *Fleet {
 
 // connectDemo wires a simulated fleet.
 func (f *Fleet) connectDemo(d *sim.Demo) {
-	f.Kinesis = aws.NewBackend(d.Kinesis, d.Kinesis, aws.Options{Profile: "demo", Region: "us-east-1"})
+	f.Kinesis = aws.NewBackend(d.Kinesis, d.Kinesis, aws.Options{Profile: "demo", Region: "us-east-1", Now: d.Kinesis.Now, Sleep: d.Sleep})
 	f.ready(Kinesis, "demo/us-east-1")
 	f.setStatus(Elasticsearch, Status{State: NotConfigured, Hint: "the demo Elasticsearch cluster is not wired yet"})
 	f.setStatus(Kubernetes, Status{State: NotConfigured, Hint: "the demo Kubernetes cluster is not wired yet"})

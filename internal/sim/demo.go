@@ -6,6 +6,7 @@
 package sim
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 // Demo is the simulated fleet.
 type Demo struct {
 	Kinesis *kinesissim.Sim
+	// Sleep, when set, replaces the backends' waits between polls (tests on
+	// a fake clock advance it instead of sleeping).
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 var (

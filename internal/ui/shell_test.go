@@ -17,7 +17,10 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 	"github.com/opsconsole/opsconsole/internal/config"
+	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ops"
+	"github.com/opsconsole/opsconsole/internal/sim"
+	"github.com/opsconsole/opsconsole/internal/sim/kinesissim"
 	"github.com/opsconsole/opsconsole/internal/ui/keys"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 )
@@ -29,6 +32,9 @@ type testConsole struct {
 	app      *App
 	auditLog string
 	action   *countingAction
+	// demo is this test's own simulated fleet on clock.
+	demo  *sim.Demo
+	clock *kinesissim.FakeClock
 }
 
 // countingAction is a remediation whose Apply is counted, so a test can
@@ -93,12 +99,16 @@ func newTestConsole(t *testing.T, profile termenv.Profile, args ...string) *test
 	t.Cleanup(func() { audit.Close() })
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(profile)
-	tc := &testConsole{auditLog: opts.AuditLog, action: &countingAction{}}
+	clock := kinesissim.NewFakeClock(fixedNow)
+	demo := sim.NewDemo(clock.Now)
+	demo.Sleep = func(ctx context.Context, d time.Duration) error { clock.Advance(d); return ctx.Err() }
+	tc := &testConsole{auditLog: opts.AuditLog, action: &countingAction{}, demo: demo, clock: clock}
 	specs := append([]pane.Spec{{ID: "widgets", Title: "Widgets", Tab: true, New: func(c *pane.Context) pane.Pane {
 		return &actionPane{c: c, action: tc.action}
 	}}}, DefaultPanes()...)
 	app, err := New(Session{Options: &opts, Identity: ops.Identity{User: "tester", Host: "ci"}, Audit: audit,
-		Renderer: r, Output: io.Discard, Now: func() time.Time { return fixedNow }, Panes: specs})
+		Renderer: r, Output: io.Discard, Now: clock.Now, Panes: specs,
+		Connect: func(ctx context.Context, t config.Target) *fleet.Fleet { return fleet.ConnectDemo(ctx, t, demo) }})
 	if err != nil {
 		t.Fatal(err)
 	}

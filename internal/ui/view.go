@@ -34,7 +34,7 @@ func (a *App) View() string {
 	tabs := a.tabsView(w)
 	status := a.statusView(w)
 	footer := a.footerView(w)
-	bodyH := h - 4
+	bodyH := h - 3 - strings.Count(status, "\n") - 1
 	var body string
 	switch {
 	case a.mode == modeHelp:
@@ -209,11 +209,20 @@ func (a *App) tabsView(w int) string {
 func (a *App) statusView(w int) string {
 	now := a.sess.Now()
 	if a.toast.Text != "" && now.Before(a.toastUntil) {
-		st := a.st.ToastInfo
-		if a.toast.Error {
-			st = a.st.ToastError
+		if !a.toast.Error {
+			return a.st.ToastInfo.Render(truncateLine(" "+sanitizeLine(a.toast.Text), w))
 		}
-		return st.Render(truncateLine(" "+sanitizeLine(a.toast.Text), w))
+		// An error is read in full: up to three lines, at the cost of the
+		// pane's last rows while it shows.
+		lines := wrapText(sanitizeLine(a.toast.Text), w-2)
+		if len(lines) > 3 {
+			lines = lines[:3]
+			lines[2] = truncateLine(lines[2]+" …", w-2)
+		}
+		for i, l := range lines {
+			lines[i] = a.st.ToastError.Render(" " + l)
+		}
+		return strings.Join(lines, "\n")
 	}
 	if len(a.busy) > 0 {
 		keys := make([]string, 0, len(a.busy))
