@@ -181,7 +181,7 @@ targets:
     environment: dev
     elasticsearch: {username: elastic}`,
 		`unknown key "colour" in top level`: `colour: red`,
-		"not a positive duration": `refresh: soon`,
+		"not a positive duration":           `refresh: soon`,
 		"has no unit": `
 targets:
   - name: a

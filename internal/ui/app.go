@@ -119,7 +119,9 @@ func New(sess Session) (*App, error) {
 	}
 	if sess.Connect == nil {
 		opts := sess.Options
-		sess.Connect = func(ctx context.Context, t config.Target) *fleet.Fleet { return fleet.Connect(ctx, opts, t, fleet.Hooks{}) }
+		sess.Connect = func(ctx context.Context, t config.Target) *fleet.Fleet {
+			return fleet.Connect(ctx, opts, t, fleet.Hooks{})
+		}
 	}
 	if sess.Log == nil {
 		sess.Log = slog.New(slog.NewTextHandler(io.Discard, nil))

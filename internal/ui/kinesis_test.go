@@ -24,8 +24,8 @@ func TestStreamsPaneShowsTheDemoProblem(t *testing.T) {
 	for _, want := range []string{
 		"app-logs", "clickstream", "audit-trail", // every stream listed
 		"ACTIVE", "on-demand", "KMS",
-		"!! 4",          // app-logs' consumers are ~40 min behind: marked critical without colour
-		"! ",            // write throttles on app-logs
+		"!! 4",           // app-logs' consumers are ~40 min behind: marked critical without colour
+		"! ",             // write throttles on app-logs
 		"shard 1: takes", // the keyspace line names the hot shard
 		"keyspace [",
 		"oldest unread record",
@@ -88,13 +88,13 @@ func TestSplitHotShardEndToEnd(t *testing.T) {
 func TestKinesisValidationErrorsSendNothing(t *testing.T) {
 	tc := streamsConsole(t)
 	cases := map[string]string{
-		"reshard app-logs 99":          "up to 8",
-		"reshard app-logs x":           "whole number",
-		"reshard clickstream 8":        "on-demand",
-		"retention app-logs 2":         "24",
+		"reshard app-logs 99":   "up to 8",
+		"reshard app-logs x":    "whole number",
+		"reshard clickstream 8": "on-demand",
+		"retention app-logs 2":  "24",
 		"merge app-logs shardId-000000000000 shardId-000000000002": "adjacent",
-		"shard-metrics app-logs maybe": "on or off",
-		"reshard nosuch 2":             "nosuch",
+		"shard-metrics app-logs maybe":                             "on or off",
+		"reshard nosuch 2":                                         "nosuch",
 	}
 	for line, want := range cases {
 		tc.command(line)

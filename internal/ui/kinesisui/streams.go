@@ -33,16 +33,16 @@ type streamsPane struct {
 	c    *pane.Context
 	list *listview.List
 
-	listings  []aws.StreamListing
-	summaries map[string]aws.StreamSummary
-	sumErrs   map[string]error
-	summaryCh chan []aws.SummaryResult
+	listings         []aws.StreamListing
+	summaries        map[string]aws.StreamSummary
+	sumErrs          map[string]error
+	summaryCh        chan []aws.SummaryResult
 	loadingSummaries bool
 	summariesAt      time.Time
 
-	metrics    map[string]aws.StreamMetrics
-	metricsErr error
-	metricsAt  time.Time
+	metrics        map[string]aws.StreamMetrics
+	metricsErr     error
+	metricsAt      time.Time
 	loadingMetrics bool
 
 	// The selected stream's shards, for the keyspace line and split-hot.
