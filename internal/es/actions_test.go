@@ -514,3 +514,48 @@ func TestParseAction(t *testing.T) {
 		t.Fatal("verbs/usage/flags")
 	}
 }
+
+// Every action asks _has_privileges for what it needs before the guard lets
+// it apply; a denial names the privilege, and without one the check passes.
+func TestEveryActionChecksItsPrivileges(t *testing.T) {
+	cases := []struct {
+		action func(c *es.Client) ops.Action
+		denial essim.Denial
+		want   string
+	}{
+		{func(c *es.Client) ops.Action {
+			return es.NewILMPolicyAction(c, "p", es.PolicyOptions{RolloverMaxAge: "1d"})
+		}, essim.Denial{Kind: "cluster", Privileges: []string{"manage_ilm"}}, "cluster privilege manage_ilm"},
+		{func(c *es.Client) ops.Action {
+			return es.NewILMAttachAction(c, "products", "p", es.AttachOptions{})
+		}, essim.Denial{Kind: "index", Privileges: []string{"manage"}}, "index privilege manage on [products]"},
+		{func(c *es.Client) ops.Action { return es.NewILMBootstrapAction(c, "new-write", "") },
+			essim.Denial{Kind: "index", Privileges: []string{"create_index"}}, "index privilege create_index on [new-write-000001]"},
+		{func(c *es.Client) ops.Action {
+			return es.NewILMTemplateAction(c, "t", es.TemplateOptions{Patterns: []string{"t-*"}, Policy: "p"})
+		}, essim.Denial{Kind: "cluster", Privileges: []string{"manage_index_templates"}}, "cluster privilege manage_index_templates"},
+		{func(c *es.Client) ops.Action { return es.NewILMRetryAction(c, essim.DemoILMErrorIndex) },
+			essim.Denial{Kind: "index", Privileges: []string{"manage_ilm"}}, "index privilege manage_ilm on [metricbeat-7.17.0]"},
+		{func(c *es.Client) ops.Action { return es.NewRolloverAction(c, essim.DemoWriteAlias) },
+			essim.Denial{Kind: "index", Privileges: []string{"manage"}}, "index privilege manage on [functionbeat-write]"},
+		{func(c *es.Client) ops.Action { return es.NewReplicasAction(c, "products", 2) },
+			essim.Denial{Kind: "index", Privileges: []string{"manage"}}, "index privilege manage on [products]"},
+		{func(c *es.Client) ops.Action { return es.NewClearReadOnlyAction(c, essim.DemoReadOnlyIndex) },
+			essim.Denial{Kind: "index", Privileges: []string{"manage"}}, "index privilege manage on [customer-exports]"},
+	}
+	for _, c := range cases {
+		free := newEnv(t)
+		a := c.action(free.c)
+		if err := a.(ops.PermissionChecker).CheckPermission(ctx(t)); err != nil {
+			t.Errorf("%s without denial: %v", a.Name(), err)
+		}
+		denied := newEnv(t)
+		// The denial's action matches no request: only _has_privileges says no.
+		c.denial.Action = "unused:" + a.Name()
+		denied.sim.Deny(c.denial)
+		err := c.action(denied.c).(ops.PermissionChecker).CheckPermission(ctx(t))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", a.Name(), err, c.want)
+		}
+	}
+}

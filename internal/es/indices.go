@@ -461,10 +461,13 @@ func (c *Client) assemble(snap *Snapshot, ilm map[string]ILMState, settings map[
 	c.mu.Unlock()
 	for i := range snap.Indices {
 		ix := &snap.Indices[i]
+		st := settings[ix.Name]
 		if s, ok := ilm[ix.Name]; ok {
 			ix.ILM = s
+		} else if p := settingValue(st, "lifecycle.name"); p != "" {
+			// No explain answer: the setting still says who manages it.
+			ix.ILM = ILMState{Index: ix.Name, Managed: true, Policy: p}
 		}
-		st := settings[ix.Name]
 		ix.RolloverAlias = settingValue(st, "lifecycle.rollover_alias")
 		ix.IndexingComplete = settingValue(st, "lifecycle.indexing_complete") == "true"
 		for k, v := range st {
@@ -476,7 +479,7 @@ func (c *Client) assemble(snap *Snapshot, ilm map[string]ILMState, settings map[
 			}
 		}
 		sort.Strings(ix.Blocks)
-		ix.Problems = judgeIndex(ix, c.maxSize)
+		ix.Problems = judgeIndex(ix, c.maxSize, ilm != nil || settings != nil)
 	}
 }
 
@@ -492,9 +495,12 @@ func (c *Client) assemble(snap *Snapshot, ilm map[string]ILMState, settings map[
 //   - its doc count grew since this Client's previous Snapshot;
 //   - its name looks like time-series data (Beats/Logstash defaults,
 //     logs-/metrics-/traces-..., or a date) and its primaries hold 1GB or more.
-func judgeIndex(ix *Index, maxShard int64) []Problem {
+//
+// lifecycleKnown is false when neither ILM explain nor the settings could be
+// read: then nothing is said about lifecycles rather than guessing.
+func judgeIndex(ix *Index, maxShard int64, lifecycleKnown bool) []Problem {
 	var out []Problem
-	if !ix.ILM.Managed && ix.DataStream == "" && !ix.Hidden && ix.Status != "close" {
+	if lifecycleKnown && !ix.ILM.Managed && ix.DataStream == "" && !ix.Hidden && ix.Status != "close" {
 		var why []string
 		if ix.RolloverWriteAlias != "" {
 			why = append(why, "it is the write index of alias "+ix.RolloverWriteAlias)

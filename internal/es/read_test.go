@@ -235,6 +235,10 @@ func TestShardsSortedAndFlagged(t *testing.T) {
 			unassigned = append(unassigned, s)
 		}
 	}
+	snap := mustSnapshot(t, e)
+	if geo := snap.ShardsOf(essim.DemoUnassignedIndex); len(geo) != 4 {
+		t.Fatalf("ShardsOf(%s) = %d copies, want 4", essim.DemoUnassignedIndex, len(geo))
+	}
 	if len(unassigned) != 1 || unassigned[0].Index != essim.DemoUnassignedIndex || unassigned[0].UnassignedReason != "REPLICA_ADDED" ||
 		unassigned[0].Node != "" || unassigned[0].Store.OK {
 		t.Fatalf("unassigned = %+v", unassigned)
@@ -337,5 +341,28 @@ func TestILMAdvancesWithTheClock(t *testing.T) {
 	}
 	if !after.InError() || after.RetryCount <= before.RetryCount || !after.AutoRetryable {
 		t.Fatalf("before %+v after %+v", before, after)
+	}
+}
+
+func TestSnapshotDegradesWithoutILMPrivilege(t *testing.T) {
+	e := newEnv(t)
+	e.sim.Deny(essim.Denial{Action: "indices:admin/ilm/explain", Kind: "index", Privileges: []string{"view_index_metadata", "manage_ilm", "manage", "all"}})
+	snap := mustSnapshot(t, e)
+	if len(snap.Warnings) != 1 || !strings.Contains(snap.Warnings[0], "ILM state unavailable") || !strings.Contains(snap.Warnings[0], "index privilege view_index_metadata") {
+		t.Fatalf("warnings = %v", snap.Warnings)
+	}
+	if len(snap.Indices) < 30 || !mustIndex(t, snap, essim.DemoReadOnlyIndex).ReadOnlyAllowDelete {
+		t.Fatal("the rest of the snapshot is missing")
+	}
+	// Without the ILM answer nothing is wrongly reported as an ILM error,
+	// and the lifecycle setting still tells managed indices apart.
+	if mustIndex(t, snap, essim.DemoILMErrorIndex).Has(es.ProblemILMError) {
+		t.Fatal("ILM error invented")
+	}
+	if m := mustIndex(t, snap, essim.DemoManagedIndex); m.Has(es.ProblemNoLifecycle) || m.Lifecycle() != essim.DemoPolicy {
+		t.Fatalf("managed index judged unmanaged: %+v", m)
+	}
+	if !mustIndex(t, snap, essim.DemoUnmanagedIndex).Has(es.ProblemNoLifecycle) {
+		t.Fatal("unmanaged index no longer flagged")
 	}
 }

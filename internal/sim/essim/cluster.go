@@ -99,37 +99,6 @@ func (s *Server) clusterHealth(req *request, _ time.Time) (int, any, *esError) {
 	}, nil
 }
 
-func (s *Server) catHealth(_ *request, now time.Time) (*catTable, *esError) {
-	_, h, _ := s.clusterHealth(&request{parts: []string{"_cluster", "health"}}, now)
-	hm := h.(map[string]any)
-	t := &catTable{cols: []catCol{
-		{name: "epoch", aliases: []string{"t", "time"}, kind: catNum, def: true},
-		{name: "timestamp", aliases: []string{"ts", "hms", "hhmmss"}, def: true},
-		{name: "cluster", aliases: []string{"cl"}, def: true},
-		{name: "status", aliases: []string{"st"}, def: true},
-		{name: "node.total", aliases: []string{"nt", "nodeTotal"}, kind: catNum, def: true},
-		{name: "node.data", aliases: []string{"nd", "nodeData"}, kind: catNum, def: true},
-		{name: "shards", aliases: []string{"t", "sh", "shards.total"}, kind: catNum, def: true},
-		{name: "pri", aliases: []string{"p", "shards.primary"}, kind: catNum, def: true},
-		{name: "relo", aliases: []string{"r", "shards.relocating"}, kind: catNum, def: true},
-		{name: "init", aliases: []string{"i", "shards.initializing"}, kind: catNum, def: true},
-		{name: "unassign", aliases: []string{"u", "shards.unassigned"}, kind: catNum, def: true},
-		{name: "unassign.pri", aliases: []string{"up", "shards.unassigned.primary"}, kind: catNum, def: true},
-		{name: "pending_tasks", aliases: []string{"pt"}, kind: catNum, def: true},
-		{name: "max_task_wait_time", aliases: []string{"mtwt"}, def: true},
-		{name: "active_shards_percent", aliases: []string{"asp"}, def: true},
-	}}
-	t.rows = [][]cell{{
-		intCell(now.Unix()), txt(now.UTC().Format("15:04:05")), txt(s.clusterName), txt(hm["status"].(string)),
-		intCell(int64(hm["number_of_nodes"].(int))), intCell(int64(hm["number_of_data_nodes"].(int))),
-		intCell(int64(hm["active_shards"].(int))), intCell(int64(hm["active_primary_shards"].(int))),
-		intCell(0), intCell(0), intCell(int64(hm["unassigned_shards"].(int))),
-		intCell(int64(hm["unassigned_primary_shards"].(int))), intCell(0), txt("-"),
-		txt(strconv.FormatFloat(hm["active_shards_percent_as_number"].(float64), 'f', 1, 64) + "%"),
-	}}
-	return t, nil
-}
-
 // wobble is a small deterministic oscillation so node metrics look alive.
 func wobble(now time.Time, period time.Duration, phase, amplitude float64) float64 {
 	return amplitude * math.Sin(2*math.Pi*float64(now.UnixNano()%int64(period))/float64(period)+phase)

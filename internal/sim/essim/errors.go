@@ -15,8 +15,6 @@ type esError struct {
 	extra map[string]any
 }
 
-func (e *esError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.typ, e.reason) }
-
 func (e *esError) body() map[string]any {
 	cause := map[string]any{"type": e.typ, "reason": e.reason}
 	for k, v := range e.extra {

@@ -263,33 +263,6 @@ func (s *Server) createIndexHandler(req *request, now time.Time) (int, any, *esE
 	return http.StatusOK, map[string]any{"acknowledged": true, "shards_acknowledged": true, "index": ix.name}, nil
 }
 
-func (s *Server) getIndex(req *request, now time.Time) (int, any, *esError) {
-	names, err := s.resolveExpr(req.parts[0], false)
-	if err != nil {
-		if req.method == http.MethodHead {
-			return http.StatusNotFound, rawBody{"application/json", nil}, nil
-		}
-		return 0, nil, err
-	}
-	if req.method == http.MethodHead {
-		return http.StatusOK, rawBody{"application/json", nil}, nil
-	}
-	out := map[string]any{}
-	for _, name := range names {
-		ix := s.indices[name]
-		aliases := map[string]any{}
-		for a, p := range ix.aliases {
-			m := map[string]any{}
-			if p.isWrite != nil {
-				m["is_write_index"] = *p.isWrite
-			}
-			aliases[a] = m
-		}
-		out[name] = map[string]any{"aliases": aliases, "mappings": map[string]any{}, "settings": nest(s.settingsOf(ix))}
-	}
-	return http.StatusOK, out, nil
-}
-
 // settingsOf is every setting of an index, flat, as GET _settings shows it.
 func (s *Server) settingsOf(ix *index) map[string]string {
 	out := map[string]string{

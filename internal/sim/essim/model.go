@@ -141,19 +141,6 @@ func (ix *index) health() string {
 	return h
 }
 
-// writeAliasOf reports whether the index is the write index of alias.
-func (ix *index) isWriteIndexFor(alias string, s *Server) bool {
-	props, ok := ix.aliases[alias]
-	if !ok {
-		return false
-	}
-	if props.isWrite != nil {
-		return *props.isWrite
-	}
-	// No explicit flag: the write index only if it is the alias's only index.
-	return len(s.aliasIndices(alias)) == 1
-}
-
 func (ix *index) setting(key string) string { return ix.settings[key] }
 
 // dataStream is one simulated data stream.

@@ -36,7 +36,6 @@ func (s *Server) route(req *request) (route, bool) {
 			"indices":    {"indices:monitor/stats", s.catIndices},
 			"shards":     {"indices:monitor/stats", s.catShards},
 			"aliases":    {"indices:admin/aliases/get", s.catAliases},
-			"health":     {"cluster:monitor/health", s.catHealth},
 		}[p[1]]
 		if table.build == nil {
 			return route{}, false
@@ -104,11 +103,8 @@ func (s *Server) route(req *request) (route, bool) {
 	}
 	// /{index}/...
 	if n == 1 {
-		switch m {
-		case http.MethodPut:
+		if m == http.MethodPut {
 			return route{"indices:admin/create", s.createIndexHandler}, true
-		case http.MethodGet, http.MethodHead:
-			return route{"indices:admin/get", s.getIndex}, true
 		}
 		return route{}, false
 	}

@@ -365,3 +365,33 @@ func TestLargeDataset(t *testing.T) {
 		t.Fatalf("indices %d shards %d", len(idx), len(rows))
 	}
 }
+
+func TestAddIndexAndPollInterval(t *testing.T) {
+	clk := &testClock{t: time.Date(2025, 11, 3, 10, 0, 0, 0, time.UTC)}
+	s := New(WithClock(clk.now), WithILMPollInterval(10*time.Second))
+	s.AddNode(NodeSpec{Name: "n1", IP: "10.0.0.1", Roles: "dm", Master: true, DiskTotal: 100 << 30})
+	s.AddNode(NodeSpec{Name: "n2", IP: "10.0.0.2", Roles: "dim", DiskTotal: 100 << 30})
+	ok(t, s, "PUT", "/_ilm/policy/p", `{"policy":{"phases":{"hot":{"actions":{"rollover":{"max_docs":10}}}}}}`)
+	err := s.AddIndex(IndexSpec{Name: "a-000001", Primaries: 2, Replicas: 1, Docs: 100, PrimaryBytes: 1 << 20,
+		Settings: map[string]string{"index.lifecycle.name": "p", "index.lifecycle.rollover_alias": "a"}, Aliases: map[string]*bool{"a": boolPtr(true)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddIndex(IndexSpec{Name: "a-000001"}); err == nil {
+		t.Fatal("duplicate index accepted")
+	}
+	rows := decode[[]map[string]any](t, ok(t, s, "GET", "/_cat/shards?format=json&h=node&s=node", ""))
+	if len(rows) != 4 || rows[0]["node"] != "n1" || rows[3]["node"] != "n2" {
+		t.Fatalf("placement = %v", rows)
+	}
+	// new -> hot/check-rollover-ready -> rolled over (100 docs >= 10), one
+	// step per 10s poll.
+	for i := 0; i < 2; i++ {
+		clk.t = clk.t.Add(10 * time.Second)
+		ok(t, s, "GET", "/_cluster/health", "")
+	}
+	out := decode[map[string]any](t, ok(t, s, "GET", "/a/_ilm/explain", ""))
+	if _, ok := out["indices"].(map[string]any)["a-000002"]; !ok {
+		t.Fatalf("no rollover after two polls: %v", out)
+	}
+}
