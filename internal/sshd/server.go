@@ -252,17 +252,22 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-allGone:
 	case <-ctx.Done():
 	}
-	// Clients usually hang up once their session ends; whatever is still
-	// connected (idle multiplexed connections, slow handshakes) is dropped.
+	// Clients hang up once their session ends: give them a moment, then
+	// drop whatever is still connected (idle multiplexed connections, slow
+	// handshakes).
+	hangup := time.NewTimer(time.Second)
+	defer hangup.Stop()
+	select {
+	case err := <-stopped:
+		return err
+	case <-hangup.C:
+	case <-ctx.Done():
+	}
 	closeErr := s.ssh.Close()
-	err := <-stopped
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || err == nil {
-		err = closeErr
+	if err := <-stopped; err != nil {
+		return fmt.Errorf("serve: shutdown deadline passed with sessions still closing; they were dropped: %w", err)
 	}
-	if ctx.Err() != nil {
-		return fmt.Errorf("serve: shutdown deadline passed with sessions still closing: %w", ctx.Err())
-	}
-	return err
+	return closeErr
 }
 
 func (s *Server) isClosing() bool {
@@ -394,27 +399,18 @@ func (s *Server) publicKeyOffered(ctx ssh.Context, key ssh.PublicKey) bool {
 	return err == nil
 }
 
-// sessionRequest accepts "shell" only; exec and subsystems (sftp...) are
-// refused with a line on stderr saying what to do instead.
+// sessionRequest accepts "shell" and "exec" (admit then refuses a command
+// with a message and exit status 1, which OpenSSH prints; a protocol-level
+// "no" would only show "exec request failed"). Subsystems (sftp...) are
+// refused here.
 func (s *Server) sessionRequest(sess ssh.Session, reqType string) bool {
-	if reqType == "shell" {
+	switch reqType {
+	case "shell", "exec":
 		return true
 	}
 	cs := connStateOf(sess.Context())
-	what := reqType
-	switch reqType {
-	case "exec":
-		what = "running commands"
-		cmd := sess.RawCommand()
-		if len(cmd) > 80 {
-			cmd = cmd[:80] + "…"
-		}
-		s.log.Warn("exec refused", "conn", cs.id, "remote", cs.remote.String(), "command", cmd)
-	case "subsystem":
-		what = "the " + strconv.Quote(sess.Subsystem()) + " subsystem"
-		s.log.Warn("subsystem refused", "conn", cs.id, "remote", cs.remote.String(), "subsystem", sess.Subsystem())
-	}
-	_, _ = fmt.Fprintf(sess.Stderr(), "opsconsole: %s is not offered here; connect with `ssh -t HOST` and no command for the console\r\n", what)
+	s.log.Warn("subsystem refused", "conn", cs.id, "remote", cs.remote.String(), "subsystem", sess.Subsystem())
+	_, _ = fmt.Fprintf(sess.Stderr(), "opsconsole: the %q subsystem is not offered here; connect with `ssh -t HOST` and no command for the console\r\n", sess.Subsystem())
 	return false
 }
 

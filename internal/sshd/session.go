@@ -77,6 +77,14 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		cs := connStateOf(sess.Context())
 		id := cs.id + "." + strconv.FormatUint(uint64(cs.sessions.Add(1)), 10)
+		if cmd := sess.RawCommand(); cmd != "" {
+			if len(cmd) > 80 {
+				cmd = cmd[:80] + "…"
+			}
+			s.log.Warn("exec refused", "session", id, "remote", cs.remote.String(), "command", cmd)
+			refuse(sess, "running commands is not offered here; connect with `ssh -t HOST` and no command for the console")
+			return
+		}
 		entry, err := s.authorize(sess, cs)
 		if err != nil {
 			s.log.Warn("session refused", "session", id, "remote", cs.remote.String(), "reason", err.Error())
