@@ -15,6 +15,7 @@ require (
 	github.com/charmbracelet/wish v1.4.7
 	github.com/charmbracelet/x/exp/teatest v0.0.0-20251215102626-e0db08df7383
 	github.com/elastic/go-elasticsearch/v8 v8.19.7
+	github.com/klauspost/compress v1.19.0
 	github.com/mattn/go-runewidth v0.0.19
 	golang.org/x/crypto v0.58.0
 	gopkg.in/yaml.v3 v3.0.1

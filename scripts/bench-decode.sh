@@ -34,28 +34,27 @@ bytes=$(stat -c %s "$input")
 echo "input: $input ($(awk -v b="$bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }'))"
 echo "python: $($python --version 2>&1)   go: $(go version | cut -d' ' -f3)   cores: $(nproc)"
 
-# best_time NAME OUT CMD...: runs CMD (stdout to OUT) BENCH_RUNS times and
-# prints the best wall time in seconds.
-best_time() {
-	local name=$1 out=$2 best="" start end t
+# timed NAME OUT CMD...: runs CMD (stdout to OUT) BENCH_RUNS times and
+# prints "wall cpu" seconds of the fastest run. CPU time (user+sys) is the
+# steadier number on a shared machine.
+timed() {
+	local name=$1 out=$2 best="" t
 	shift 2
 	for ((i = 0; i < runs; i++)); do
-		start=$(date +%s.%N)
-		"$@" >"$out" 2>"$out.err" || {
+		if ! t=$({ TIMEFORMAT='%R %U %S'; time "$@" >"$out" 2>"$out.err"; } 2>&1); then
 			echo "$name failed:" >&2
 			cat "$out.err" >&2
 			exit 1
-		}
-		end=$(date +%s.%N)
-		t=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
-		if [[ -z $best ]] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$t; fi
+		fi
+		t=$(awk '{ printf "%.3f %.3f", $1, $2 + $3 }' <<<"$t")
+		if [[ -z $best ]] || awk -v a="${t%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best=$t; fi
 	done
 	echo "$best"
 }
 
-t_go=$(best_time "opsconsole decode" "$dir/out-go.txt" "$dir/decode-go" "$input")
-t_go1=$(best_time "opsconsole decode (1 core)" "$dir/out-go1.txt" env GOMAXPROCS=1 "$dir/decode-go" "$input")
-t_py=$(best_time "decode.py" "$dir/out-py.txt" "$python" bench/decode-python/decode.py "$input")
+t_go=$(timed "opsconsole decode" "$dir/out-go.txt" "$dir/decode-go" "$input")
+t_go1=$(timed "opsconsole decode (1 core)" "$dir/out-go1.txt" env GOMAXPROCS=1 "$dir/decode-go" "$input")
+t_py=$(timed "decode.py" "$dir/out-py.txt" "$python" bench/decode-python/decode.py "$input")
 
 ev_go=$(wc -l <"$dir/out-go.txt")
 ev_go1=$(wc -l <"$dir/out-go1.txt")
@@ -73,12 +72,12 @@ else
 fi
 
 report() {
-	awk -v name="$1" -v t="$2" -v b="$bytes" -v ev="$3" \
-		'BEGIN { printf "%-28s %7.2f s %8.1f MB/s %11.0f events/s\n", name, t, b / 1e6 / t, ev / t }'
+	awk -v name="$1" -v wall="${2%% *}" -v cpu="${2##* }" -v b="$bytes" -v ev="$3" \
+		'BEGIN { printf "%-28s %7.2f s wall %7.2f s cpu %8.1f MB/s %11.0f events/s\n", name, wall, cpu, b / 1e6 / wall, ev / wall }'
 }
 report "opsconsole decode" "$t_go" "$ev_go"
 report "opsconsole decode (1 core)" "$t_go1" "$ev_go1"
 report "python3 decode.py" "$t_py" "$ev_py"
-awk -v g="$t_go" -v g1="$t_go1" -v p="$t_py" \
-	'BEGIN { printf "speed-up over Python: %.1fx (all cores), %.1fx (one core); target 5x\n", p / g, p / g1 }'
+awk -v g="${t_go%% *}" -v g1="${t_go1%% *}" -v p="${t_py%% *}" -v gc="${t_go1##* }" -v pc="${t_py##* }" \
+	'BEGIN { printf "speed-up over Python (target 5x): %.1fx wall (all cores), %.1fx wall (one core), %.1fx CPU time\n", p / g, p / g1, pc / gc }'
 exit $status

@@ -16,15 +16,13 @@ import (
 // CONTROL_MESSAGE envelopes are the service checking that the destination is
 // reachable; they carry no log data.
 
-// cwlSpan is one log event found by the first pass, as offsets into the
-// envelope, so the second pass can unescape messages in place.
+// cwlSpan is one log event found by the scan: its message, already
+// unescaped in place, as offsets into the envelope.
 type cwlSpan struct {
-	idStart, idEnd   int
-	idEsc            bool
+	id               string
 	ts               int64
 	hasTS            bool
 	msgStart, msgEnd int
-	msgEsc           bool
 }
 
 type cwlHeader struct {
@@ -34,29 +32,21 @@ type cwlHeader struct {
 
 // decodeCWL decodes data as a CloudWatch Logs envelope. ok is false when
 // data is not one (no known messageType, no logEvents array, or not valid
-// JSON), and the caller decodes it as something else. The first pass only
-// reads, so data is untouched when ok is false.
-func (d *Decoder) decodeCWL(data []byte, owned bool, base *Event, dst []Event, st *Stats) ([]Event, bool) {
-	hdr, spans, ok := d.scanCWL(data)
+// JSON), and the caller decodes it as something else. The scan unescapes
+// messages in place, in the same pass that validates them, so data must be
+// the decoder's own; dirty reports that data was rewritten before the scan
+// gave up, and the caller must start again from the original bytes.
+func (d *Decoder) decodeCWL(data []byte, base *Event, dst []Event, st *Stats) (out []Event, ok, dirty bool) {
+	hdr, spans, ok, dirty := d.scanCWL(data)
 	d.spans = spans[:0]
 	if !ok {
-		return dst, false
+		return dst, false, dirty
 	}
 	if hdr.control {
 		st.ControlMessages++
-		return dst, true
+		return dst, true, dirty
 	}
-	if !owned {
-		// Messages are unescaped in place; do not write into the caller's data.
-		data = append([]byte(nil), data...)
-	}
-	if len(spans) > 0 {
-		dst = growEvents(dst, len(spans))
-	}
-	w := 0
-	if len(spans) > 0 {
-		w = spans[0].msgStart
-	}
+	dst = growEvents(dst, len(spans))
 	for i := range spans {
 		sp := &spans[i]
 		ev := *base
@@ -65,68 +55,50 @@ func (d *Decoder) decodeCWL(data []byte, owned bool, base *Event, dst []Event, s
 		ev.Origin.LogGroup = hdr.logGroup
 		ev.Origin.LogStream = hdr.logStream
 		ev.Origin.EventIndex = i
+		ev.Origin.LogEventID = sp.id
 		if hdr.logGroup != "" {
 			ev.Source = hdr.logGroup
-		}
-		// The id must be read before this event's message is written: the
-		// write cursor may reach back over it.
-		if raw := data[sp.idStart:sp.idEnd]; sp.idEsc {
-			ev.Origin.LogEventID = string(jsonscan.Unescape(nil, raw))
-		} else {
-			ev.Origin.LogEventID = string(raw) // unique per event: not worth interning
 		}
 		if sp.hasTS {
 			ev.Time = time.UnixMilli(sp.ts).UTC()
 		}
-		raw := data[sp.msgStart:sp.msgEnd]
-		var m []byte
-		if sp.msgEsc {
-			m = jsonscan.Unescape(data[w:w], raw)
-		} else {
-			m = data[w : w+len(raw)]
-			copy(m, raw)
-		}
-		m = m[:len(m):len(m)] // appends by a caller must not run into the next message
-		w += len(m)
+		m := data[sp.msgStart:sp.msgEnd:sp.msgEnd] // appends by a caller must not run into the next message
 		ev.Raw = m
 		d.decodeMessage(m, &ev, true)
 		dst = append(dst, ev)
 	}
-	return dst, true
+	return dst, true, dirty
 }
 
-// scanCWL is the read-only first pass over an envelope.
-func (d *Decoder) scanCWL(b []byte) (hdr cwlHeader, spans []cwlSpan, ok bool) {
+// scanCWL reads the envelope, unescaping each log event's message in place
+// (see decodeCWL).
+func (d *Decoder) scanCWL(b []byte) (hdr cwlHeader, spans []cwlSpan, ok, dirty bool) {
 	spans = d.spans[:0]
 	i, empty, err := jsonscan.ObjectStart(b, 0)
 	if err != nil || empty {
-		return hdr, spans, false
+		return hdr, spans, false, false
 	}
-	var msgType []byte
+	var msgType string
 	var haveEvents bool
 	for {
 		key, esc, vi, err := jsonscan.Key(b, i)
 		if err != nil {
-			return hdr, spans, false
+			return hdr, spans, false, dirty
 		}
 		if esc {
 			key = jsonscan.Unescape(nil, key)
 		}
 		switch string(key) {
-		case "messageType":
-			var raw []byte
-			if raw, _, i, err = jsonscan.String(b, vi); err != nil {
-				return hdr, spans, false
-			}
-			msgType = raw
-		case "owner", "logGroup", "logStream":
+		case "messageType", "owner", "logGroup", "logStream":
 			raw, resc, next, err := jsonscan.String(b, vi)
 			if err != nil {
-				return hdr, spans, false
+				return hdr, spans, false, dirty
 			}
 			i = next
 			s := d.str(raw, resc)
 			switch string(key) {
+			case "messageType":
+				msgType = s
 			case "owner":
 				hdr.owner = s
 			case "logGroup":
@@ -135,40 +107,46 @@ func (d *Decoder) scanCWL(b []byte) (hdr cwlHeader, spans []cwlSpan, ok bool) {
 				hdr.logStream = s
 			}
 		case "logEvents":
+			dirty = true
 			if spans, i, err = scanLogEvents(b, vi, spans); err != nil {
-				return hdr, spans, false
+				return hdr, spans, false, dirty
 			}
 			haveEvents = true
 		default:
 			if i, err = jsonscan.Skip(b, vi); err != nil {
-				return hdr, spans, false
+				return hdr, spans, false, dirty
 			}
 		}
 		var done bool
 		if i, done, err = jsonscan.ObjectNext(b, i); err != nil {
-			return hdr, spans, false
+			return hdr, spans, false, dirty
 		} else if done {
 			break
 		}
 	}
 	if jsonscan.SkipSpace(b, i) != len(b) || !haveEvents {
-		return hdr, spans, false
+		return hdr, spans, false, dirty
 	}
-	switch string(msgType) {
+	switch msgType {
 	case "DATA_MESSAGE":
 	case "CONTROL_MESSAGE":
 		hdr.control = true
 	default:
-		return hdr, spans, false
+		return hdr, spans, false, dirty
 	}
-	return hdr, spans, true
+	return hdr, spans, true, dirty
 }
 
+// scanLogEvents reads the logEvents array at b[i]. Messages are unescaped
+// in place, packed one after the other from where the first one starts; the
+// write position never passes the read position, and ids and timestamps are
+// taken as they are met, before anything can overwrite them.
 func scanLogEvents(b []byte, i int, spans []cwlSpan) ([]cwlSpan, int, error) {
 	i, empty, err := jsonscan.ArrayStart(b, i)
 	if err != nil || empty {
 		return spans, i, err
 	}
+	w := -1 // write position, set at the first message
 	for {
 		var sp cwlSpan
 		var hasMsg bool
@@ -191,7 +169,10 @@ func scanLogEvents(b []byte, i int, spans []cwlSpan) ([]cwlSpan, int, error) {
 					if err != nil {
 						return spans, next, err
 					}
-					sp.idStart, sp.idEnd, sp.idEsc, i = vi+1, vi+1+len(raw), resc, next
+					if resc {
+						raw = jsonscan.Unescape(nil, raw)
+					}
+					sp.id, i = string(raw), next // unique per event: not worth interning
 				} else if i, err = jsonscan.Skip(b, vi); err != nil {
 					return spans, i, err
 				}
@@ -205,11 +186,15 @@ func scanLogEvents(b []byte, i int, spans []cwlSpan) ([]cwlSpan, int, error) {
 				}
 				i = next
 			case "message":
-				raw, resc, next, err := jsonscan.String(b, vi)
+				if w < 0 {
+					w = vi + 1
+				}
+				end, next, err := jsonscan.UnquoteInPlace(b, vi, w)
 				if err != nil {
 					return spans, next, err
 				}
-				sp.msgStart, sp.msgEnd, sp.msgEsc, i = vi+1, vi+1+len(raw), resc, next
+				sp.msgStart, sp.msgEnd, i = w, end, next
+				w = end
 				hasMsg = true
 			default:
 				if i, err = jsonscan.Skip(b, vi); err != nil {

@@ -17,11 +17,12 @@ package decode
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/hex"
 	"strconv"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // DefaultMaxDecompressed bounds how far one gzip payload may expand. A
@@ -89,7 +90,7 @@ func (d *Decoder) Decode(r Record, dst []Event) ([]Event, Stats) {
 	if bytes.HasPrefix(r.Data, kplMagic) {
 		dst = d.decodeKPL(r.Data, &base, dst, &st)
 	} else {
-		dst = d.decodePayload(r.Data, false, &base, dst, &st)
+		dst = d.decodePayload(r.Data, &base, dst, &st)
 	}
 	st.Events = len(dst) - n0
 	for i := n0; i < len(dst); i++ {
@@ -100,27 +101,42 @@ func (d *Decoder) Decode(r Record, dst []Event) ([]Event, Stats) {
 	return dst, st
 }
 
-// decodePayload decodes one payload (a record's data or a KPL sub-record's).
-// owned says the decoder may rewrite data in place.
-func (d *Decoder) decodePayload(data []byte, owned bool, base *Event, dst []Event, st *Stats) []Event {
-	if isGzip(data) {
-		out, err := d.gunzip(data)
-		if err != nil {
-			return append(dst, undecoded(base, data, "gzip: "+err.Error()+": shown undecoded"))
-		}
-		ev := *base
-		ev.Layers |= LayerGzip
-		return d.decodePlain(out, true, &ev, dst, st)
+// decodePayload decodes one payload (a record's data or a KPL sub-record's),
+// which belongs to the caller and is not written to.
+func (d *Decoder) decodePayload(data []byte, base *Event, dst []Event, st *Stats) []Event {
+	if !isGzip(data) {
+		return d.decodePlain(data, nil, base, dst, st)
 	}
-	return d.decodePlain(data, owned, base, dst, st)
+	out, err := d.gunzip(data)
+	if err != nil {
+		return append(dst, undecoded(base, data, "gzip: "+err.Error()+": shown undecoded"))
+	}
+	ev := *base
+	ev.Layers |= LayerGzip
+	return d.decodePlain(out, data, &ev, dst, st)
 }
 
 // decodePlain decodes an uncompressed payload: a CloudWatch Logs envelope,
-// a JSON object, text, or binary.
-func (d *Decoder) decodePlain(data []byte, owned bool, base *Event, dst []Event, st *Stats) []Event {
+// a JSON object, text, or binary. gz is the gzip data that data was
+// decompressed from (so data is the decoder's own), or nil when data belongs
+// to the caller.
+func (d *Decoder) decodePlain(data, gz []byte, base *Event, dst []Event, st *Stats) []Event {
 	if i := skipSpace(data, 0); i < len(data) && data[i] == '{' && bytes.Contains(data, []byte(`"messageType"`)) {
-		if out, ok := d.decodeCWL(data, owned, base, dst, st); ok {
+		own := data
+		if gz == nil {
+			own = append([]byte(nil), data...) // the envelope scan writes in place
+		}
+		out, ok, dirty := d.decodeCWL(own, base, dst, st)
+		if ok {
 			return out
+		}
+		if dirty && gz != nil {
+			// Not an envelope after all, and partly rewritten: decompress
+			// again (rare: it said "messageType" but is malformed).
+			var err error
+			if data, err = d.gunzip(gz); err != nil {
+				return append(dst, undecoded(base, gz, "gzip: "+err.Error()+": shown undecoded"))
+			}
 		}
 	}
 	ev := *base

@@ -155,10 +155,13 @@ func TestDecodeGzipProblems(t *testing.T) {
 	truncated := gz[:len(gz)-6]
 	corrupt := append([]byte(nil), gz...)
 	corrupt[len(corrupt)-5] ^= 0x55 // CRC32 trailer
-	for name, data := range map[string][]byte{"truncated": truncated, "corrupt": corrupt} {
-		evs, st := decode.Decode(record(data), nil)
-		if len(evs) != 1 || st.Problems != 1 || !strings.HasPrefix(evs[0].Problem, "gzip: ") || !bytes.Equal(evs[0].Raw, data) {
-			t.Errorf("%s: events %+v", name, evs)
+	for data, want := range map[*[]byte]string{
+		&truncated: "gzip: truncated stream: shown undecoded",
+		&corrupt:   "gzip: checksum mismatch (corrupt data): shown undecoded",
+	} {
+		evs, st := decode.Decode(record(*data), nil)
+		if len(evs) != 1 || st.Problems != 1 || evs[0].Problem != want || !bytes.Equal(evs[0].Raw, *data) || evs[0].Kind != decode.KindBinary {
+			t.Errorf("events %+v, want problem %q", evs, want)
 		}
 	}
 }
@@ -360,4 +363,19 @@ func withMD5(pb []byte) []byte {
 	out := append(append([]byte(nil), encode.KPLMagic...), pb...)
 	sum := md5.Sum(pb)
 	return append(out, sum[:]...)
+}
+
+func TestDecodeMalformedEnvelopeKeepsOriginalBytes(t *testing.T) {
+	// It says messageType and its log events parse (and are unescaped in
+	// place), but the envelope is broken after them.
+	bad := []byte(`{"messageType":"DATA_MESSAGE","logGroup":"/g","logEvents":[{"id":"1","timestamp":1,"message":"a\"b\\n\u00e9"}],"x": }`)
+	for name, data := range map[string][]byte{"gzip": encode.Gzip(bad), "plain": append([]byte(nil), bad...)} {
+		evs, st := decode.Decode(record(data), nil)
+		if len(evs) != 1 || st.Problems != 0 || evs[0].Kind != decode.KindText || !bytes.Equal(evs[0].Raw, bad) || evs[0].Message != string(bad) {
+			t.Errorf("%s: events %+v", name, evs)
+		}
+		if name == "plain" && !bytes.Equal(data, bad) {
+			t.Errorf("the caller's record data was modified: %q", data)
+		}
+	}
 }

@@ -1,12 +1,16 @@
 package decode
 
 import (
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"io"
 	"strconv"
 	"strings"
+
+	// klauspost's inflate is a drop-in for compress/gzip and about 1.6x
+	// faster; decompression is a third of the cost of decoding CloudWatch
+	// Logs records, so it is worth the dependency.
+	"github.com/klauspost/compress/gzip"
 )
 
 // isGzip checks the gzip magic and the deflate method byte.

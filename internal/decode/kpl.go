@@ -95,7 +95,7 @@ func (d *Decoder) decodeKPL(data []byte, base *Event, dst []Event, st *Stats) []
 			problem = "KPL sub-record has no data field"
 		}
 		n := len(dst)
-		dst = d.decodePayload(r.data, false, &sub, dst, st)
+		dst = d.decodePayload(r.data, &sub, dst, st)
 		if problem != "" {
 			for j := n; j < len(dst); j++ {
 				if dst[j].Problem == "" {

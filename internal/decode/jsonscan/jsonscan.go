@@ -211,6 +211,80 @@ func Unescape(dst, raw []byte) []byte {
 	return dst
 }
 
+// UnquoteInPlace scans the string that starts at b[i], like String, and
+// writes its unescaped content to b[w:], which must not be after the
+// string's first content byte (w <= i+1). It returns the end of what it
+// wrote and the index after the closing quote. It is String and Unescape in
+// one pass, for decoders that own b and read it only once: every byte is
+// written at or before the position it is read from, so nothing unread is
+// overwritten. On error, b[w:] up to the error may have been rewritten.
+func UnquoteInPlace(b []byte, i, w int) (end, next int, err error) {
+	if i >= len(b) || b[i] != '"' {
+		return w, i, errAt(i, "expected a string")
+	}
+	j := i + 1
+	for {
+		run := j
+		j += plainRun(b[j:])
+		for j < len(b) && !strStop[b[j]] {
+			j++
+		}
+		if w != run {
+			copy(b[w:], b[run:j])
+		}
+		w += j - run
+		if j >= len(b) {
+			return w, j, errAt(j, "unterminated string")
+		}
+		switch c := b[j]; {
+		case c == '"':
+			return w, j + 1, nil
+		case c == '\\':
+			if j+1 >= len(b) {
+				return w, j, errAt(j, "unterminated escape")
+			}
+			switch e := b[j+1]; e {
+			case '"', '\\', '/':
+				b[w] = e
+			case 'b':
+				b[w] = '\b'
+			case 'f':
+				b[w] = '\f'
+			case 'n':
+				b[w] = '\n'
+			case 'r':
+				b[w] = '\r'
+			case 't':
+				b[w] = '\t'
+			case 'u':
+				if j+6 > len(b) || !isHex4(b[j+2:j+6]) {
+					return w, j, errAt(j, `bad \u escape`)
+				}
+				r := hex4(b[j+2 : j+6])
+				j += 6
+				if utf16.IsSurrogate(r) {
+					r2 := utf8.RuneError
+					if j+6 <= len(b) && b[j] == '\\' && b[j+1] == 'u' && isHex4(b[j+2:j+6]) {
+						if d := utf16.DecodeRune(r, hex4(b[j+2:j+6])); d != utf8.RuneError {
+							r2 = d
+							j += 6
+						}
+					}
+					r = r2
+				}
+				w += utf8.EncodeRune(b[w:], r)
+				continue
+			default:
+				return w, j, errAt(j, "bad escape")
+			}
+			w++
+			j += 2
+		default:
+			return w, j, errAt(j, "control byte in string")
+		}
+	}
+}
+
 // AppendString appends the string value starting at b[i], unescaped, to dst.
 func AppendString(dst, b []byte, i int) ([]byte, int, error) {
 	raw, esc, next, err := String(b, i)

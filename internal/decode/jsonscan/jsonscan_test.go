@@ -108,3 +108,25 @@ func BenchmarkSkipLongString(b *testing.B) {
 		}
 	}
 }
+
+// FuzzUnquoteInPlace checks the one-pass unquote against String+Unescape,
+// including writing into the string's own bytes from an earlier position.
+func FuzzUnquoteInPlace(f *testing.F) {
+	for _, s := range []string{`"plain"`, `"a\"b\\c\/d\n"`, `"\ud83d\ude00\ud800x\u00e9"`, `"unterminated`, "\"ctl\x01\"", `"\q"`} {
+		f.Add([]byte(s), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, lead uint8) {
+		// lead bytes of padding before the string: the write position.
+		pad := int(lead % 8)
+		b := append(make([]byte, pad), in...)
+		raw, _, wantNext, wantErr := String(b, pad)
+		want := string(Unescape(nil, raw))
+		end, next, err := UnquoteInPlace(b, pad, 0)
+		if (err == nil) != (wantErr == nil) || next != wantNext {
+			t.Fatalf("UnquoteInPlace(%q): next %d err %v; String: next %d err %v", in, next, err, wantNext, wantErr)
+		}
+		if err == nil && string(b[:end]) != want {
+			t.Fatalf("UnquoteInPlace(%q) = %q, want %q", in, b[:end], want)
+		}
+	})
+}
