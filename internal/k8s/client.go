@@ -129,10 +129,6 @@ func (c *Client) Config() Config { return c.cfg }
 // ContextName is the kubeconfig context in use, "" when none.
 func (c *Client) ContextName() string { return c.contextName }
 
-// Clientset exposes the underlying clientset (for the demo's simulator and
-// tests; views use the methods of Client).
-func (c *Client) Clientset() kubernetes.Interface { return c.cs }
-
 // RESTConfig resolves the rest.Config the way kubectl does: --kubeconfig,
 // else $KUBECONFIG (several paths merged), else ~/.kube/config, with
 // --context overriding the current context; when no kubeconfig exists at all

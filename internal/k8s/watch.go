@@ -165,7 +165,16 @@ func (st *watcher) useSlices(ctx context.Context) bool {
 	_, err := st.c.cs.DiscoveryV1().EndpointSlices(st.c.cfg.Namespace).List(ctx, metav1.ListOptions{
 		LabelSelector: sliceServiceLabel + "=" + st.c.cfg.ServiceName, Limit: 1,
 	})
-	return !(apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err))
+	if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsMethodNotSupported(err) {
+		return false
+	}
+	if err != nil {
+		// Unreachable, unauthorized...: say so at once rather than after
+		// the informers' first failures; their retries clear it later.
+		st.note(access{Group: "discovery.k8s.io", Resource: "endpointslices"}.resourceText(), err,
+			access{Verb: "list", Group: "discovery.k8s.io", Resource: "endpointslices", Namespace: st.c.cfg.Namespace})
+	}
+	return true
 }
 
 // newSource builds an informer whose list and watch calls report success

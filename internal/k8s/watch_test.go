@@ -3,6 +3,7 @@ package k8s
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -202,4 +203,21 @@ func TestWatchStopsWithoutLeaks(t *testing.T) {
 		cancel()
 		<-w.Done()
 	}
+}
+
+func TestWatchReportsAnUnreachableServer(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	cs, c := newFake(t, fixture()...)
+	cs.PrependReactor("list", "*", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, &url.Error{Op: "Get", URL: "https://10.0.0.1:6443/api/v1/namespaces/kube-system/pods", Err: &netErr{}}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := c.Watch(ctx)
+	s := next(t, w, func(s Snapshot) bool { return len(s.Problems) > 0 })
+	if s.Synced || !strings.Contains(s.Problems[0], "cannot reach the Kubernetes API server") || !strings.Contains(s.Problems[0], "connection refused") {
+		t.Errorf("problems = %q", s.Problems)
+	}
+	cancel()
+	<-w.Done()
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -321,4 +322,26 @@ func TestPodStatusIsAPureFunctionOfTime(t *testing.T) {
 	if l := lifeAt(p, start.Add(2*time.Hour)); l.restarts < 20 || l.restarts > 30 {
 		t.Errorf("two hours of 5m back-off: %d restarts", l.restarts)
 	}
+}
+
+func TestRunStepsUntilCancelled(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	f, _ := newFleet(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { f.Run(ctx, time.Millisecond); close(done) }()
+	// Scaling up needs a controller step to create the pods: Run provides it.
+	sc, err := f.cs.AppsV1().Deployments(Namespace).GetScale(ctx, DeploymentName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Spec.Replicas = 3
+	if _, err := f.cs.AppsV1().Deployments(Namespace).UpdateScale(ctx, DeploymentName, sc, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for len(pods(t, f)) != 3 {
+		time.Sleep(time.Millisecond) // polling a condition the Run goroutine produces
+	}
+	cancel()
+	<-done
 }
