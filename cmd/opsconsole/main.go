@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/config"
+	"github.com/opsconsole/opsconsole/internal/decodecli"
 	"github.com/opsconsole/opsconsole/internal/ops"
 	"github.com/opsconsole/opsconsole/internal/ui"
 )
@@ -45,6 +47,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "help":
 		fmt.Fprint(stdout, config.Usage())
 		return 0
+	case "serve":
+		return runServe(&opts, stderr)
+	case "decode":
+		return runDecode(&opts, stdin, stdout, stderr)
 	case "":
 		return runConsole(&opts, stderr)
 	}
@@ -92,6 +98,15 @@ func openLog(path string) (*slog.Logger, io.Closer) {
 		}
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil)), io.NopCloser(nil)
+}
+
+// runDecode is `opsconsole decode [--format text|json] [FILE|-]`.
+func runDecode(opts *config.Options, stdin io.Reader, stdout, stderr io.Writer) int {
+	var args []string
+	if opts.Format != "" {
+		args = append(args, "--format", opts.Format)
+	}
+	return decodecli.Main(context.Background(), append(args, opts.Args...), stdin, stdout, stderr)
 }
 
 // localIdentity is the audit identity of a local run.

@@ -24,6 +24,10 @@ const shutdownDeadline = 20 * time.Second
 // session, with the same global flags as the local console. Its log goes
 // to stderr (the journal under systemd).
 func runServe(opts *config.Options, stderr io.Writer) int {
+	if err := sshd.CheckSettings(opts.Serve); err != nil {
+		fmt.Fprintln(stderr, "opsconsole serve:", err)
+		return 2
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	audit, err := ops.OpenAudit(opts.AuditLog)
 	if err != nil {

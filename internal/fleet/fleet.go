@@ -6,10 +6,14 @@ package fleet
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"sync"
 
 	"github.com/opsconsole/opsconsole/internal/aws"
 	"github.com/opsconsole/opsconsole/internal/config"
+	"github.com/opsconsole/opsconsole/internal/es"
+	"github.com/opsconsole/opsconsole/internal/k8s"
 	"github.com/opsconsole/opsconsole/internal/sim"
 )
 
@@ -52,6 +56,8 @@ type Fleet struct {
 	Target config.Target
 
 	Kinesis *aws.Backend
+	ES      *es.Client
+	K8s     *k8s.Client
 
 	mu     sync.Mutex
 	status map[string]Status
@@ -90,8 +96,8 @@ func Connect(parent context.Context, opts *config.Options, t config.Target, hook
 		return f
 	}
 	f.connectAWS(f.ctx, t.AWS, hooks)
-	f.setStatus(Elasticsearch, Status{State: NotConfigured, Hint: "set --es-url (or ELASTICSEARCH_URL), pick a target with :ctx, or start with --demo"})
-	f.setStatus(Kubernetes, Status{State: NotConfigured, Hint: "set --kubeconfig/--context (or KUBECONFIG), pick a target with :ctx, or start with --demo"})
+	f.connectES(f.ctx, t.Elasticsearch)
+	f.connectK8s(t.Kubernetes)
 	return f
 }
 
@@ -112,8 +118,34 @@ func newFleet(parent context.Context, t config.Target) *Fleet {
 func (f *Fleet) connectDemo(d *sim.Demo) {
 	f.Kinesis = aws.NewBackend(d.Kinesis, d.Kinesis, aws.Options{Profile: "demo", Region: "us-east-1", Now: d.Kinesis.Now, Sleep: d.Sleep})
 	f.ready(Kinesis, "demo/us-east-1")
-	f.setStatus(Elasticsearch, Status{State: NotConfigured, Hint: "the demo Elasticsearch cluster is not wired yet"})
-	f.setStatus(Kubernetes, Status{State: NotConfigured, Hint: "the demo Kubernetes cluster is not wired yet"})
+	c, err := es.New(es.Config{URLs: []string{demoESURL}, Transport: d.ES, Now: d.Kinesis.Now})
+	if err != nil {
+		f.setStatus(Elasticsearch, Status{State: Failed, Err: err})
+	} else {
+		f.ES = c
+		f.ready(Elasticsearch, "logging")
+	}
+	kc, err := d.K8s.Client(k8s.WithContextName(f.Target.Name))
+	if err != nil {
+		f.setStatus(Kubernetes, Status{State: Failed, Err: err})
+		return
+	}
+	f.K8s = kc
+	f.ready(Kubernetes, kc.ContextName())
+}
+
+func (f *Fleet) connectK8s(c config.Kubernetes) {
+	if !c.Configured() {
+		f.setStatus(Kubernetes, Status{State: NotConfigured, Hint: "set --kubeconfig/--context (or KUBECONFIG), pick a target with :ctx, or start with --demo"})
+		return
+	}
+	kc, err := k8s.New(k8s.Config{Kubeconfig: c.Kubeconfig, Context: c.Context, Namespace: c.Namespace, Selector: c.Selector})
+	if err != nil {
+		f.setStatus(Kubernetes, Status{State: Failed, Err: err})
+		return
+	}
+	f.K8s = kc
+	f.ready(Kubernetes, kc.ContextName())
 }
 
 func (f *Fleet) connectAWS(ctx context.Context, c config.AWS, hooks Hooks) {
@@ -133,6 +165,52 @@ func (f *Fleet) connectAWS(ctx context.Context, c config.AWS, hooks Hooks) {
 		label = b.Profile() + "/" + label
 	}
 	f.ready(Kinesis, label)
+}
+
+// demoESURL is where the demo cluster "is": requests never leave the
+// process, but the curl previews need a URL.
+const demoESURL = "http://elasticsearch.demo:9200"
+
+func (f *Fleet) connectES(ctx context.Context, c config.Elasticsearch) {
+	if !c.Configured() {
+		f.setStatus(Elasticsearch, Status{State: NotConfigured, Hint: "set --es-url (or ELASTICSEARCH_URL), pick a target with :ctx, or start with --demo"})
+		return
+	}
+	client, err := newESClient(ctx, c)
+	if err != nil {
+		f.setStatus(Elasticsearch, Status{State: Failed, Err: err})
+		return
+	}
+	f.ES = client
+	f.ready(Elasticsearch, hostOf(client.BaseURL()))
+}
+
+// newESClient resolves the secret references (env, file, helper command)
+// and builds the client. Nothing is sent yet.
+func newESClient(ctx context.Context, c config.Elasticsearch) (*es.Client, error) {
+	apiKey, err := c.APIKey.Resolve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("elasticsearch api_key: %w", err)
+	}
+	password, err := c.Password.Resolve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("elasticsearch password: %w", err)
+	}
+	limit, err := config.ParseBytes(c.ShardSizeLimit)
+	if err != nil {
+		return nil, fmt.Errorf("elasticsearch shard_size_limit: %w", err)
+	}
+	return es.New(es.Config{URLs: c.URLs, CloudID: c.CloudID, APIKey: apiKey, Username: c.Username,
+		Password: password, CACertFile: c.CACert, MaxShardSize: limit})
+}
+
+// hostOf is the header's short name for a cluster until its health call
+// says its name.
+func hostOf(u string) string {
+	if p, err := url.Parse(u); err == nil && p.Host != "" {
+		return p.Hostname()
+	}
+	return u
 }
 
 func (f *Fleet) ready(backend, label string) {

@@ -10,12 +10,20 @@ import (
 	"sync"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/essim"
+	"github.com/opsconsole/opsconsole/internal/sim/k8ssim"
 	"github.com/opsconsole/opsconsole/internal/sim/kinesissim"
 )
 
 // Demo is the simulated fleet.
 type Demo struct {
 	Kinesis *kinesissim.Sim
+	// ES answers the Elasticsearch REST API in process (an
+	// http.RoundTripper: no socket).
+	ES *essim.Server
+	// K8s is the CoreDNS deployment on client-go's fake clientset; its
+	// "controllers" run in Step (Shared runs them every second).
+	K8s *k8ssim.Fleet
 	// Sleep, when set, replaces the backends' waits between polls (tests on
 	// a fake clock advance it instead of sleeping).
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -27,10 +35,15 @@ var (
 )
 
 // Shared returns the process's demo fleet, building it on first use. The
-// simulators compute their state from the wall clock on demand, so the fleet
-// runs no goroutines and needs no shutdown.
+// Kinesis and Elasticsearch simulators compute their state from the clock
+// on demand; the Kubernetes one is stepped by a goroutine.
 func Shared() *Demo {
-	sharedOnce.Do(func() { shared = NewDemo(time.Now) })
+	sharedOnce.Do(func() {
+		shared = NewDemo(time.Now)
+		// The one goroutine of the demo: the simulated cluster's
+		// controllers, for the life of the process.
+		go shared.K8s.Run(context.Background(), time.Second)
+	})
 	return shared
 }
 
@@ -39,5 +52,7 @@ func Shared() *Demo {
 func NewDemo(now func() time.Time) *Demo {
 	return &Demo{
 		Kinesis: kinesissim.NewDemo(kinesissim.Options{Now: now}),
+		ES:      essim.NewDemo(essim.WithClock(now)),
+		K8s:     k8ssim.New(now),
 	}
 }

@@ -91,6 +91,9 @@ type App struct {
 	help    helpView
 	dialog  *dialog
 
+	// esHealth is the cluster's status colour for the header.
+	esHealth string
+
 	toast      pane.ToastMsg
 	toastUntil time.Time
 	busy       map[string]busyItem
@@ -187,6 +190,7 @@ func (a *App) switchTarget(t config.Target, keep string) {
 	}
 	a.epoch++
 	a.target = t
+	a.esHealth = ""
 	a.fleet = a.sess.Connect(context.Background(), t)
 	guard := ops.Guard{ReadOnlyReasons: a.opts.ReadOnlyReasons(t)}
 	if a.sess.RoleReadOnly != "" {
@@ -225,7 +229,27 @@ func (a *App) switchTarget(t config.Target, keep string) {
 
 // Init starts the first pane and the refresh ticker.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.activate(a.active), a.startTick())
+	return tea.Batch(a.activate(a.active), a.startTick(), a.pollHeader())
+}
+
+// esHealthMsg feeds the header's "es:NAME (status)".
+type esHealthMsg struct{ name, status string }
+
+// pollHeader reads the cluster health the header shows, when there is a
+// cluster; failures leave the last known value (the panes report errors).
+func (a *App) pollHeader() tea.Cmd {
+	c := a.fleet.ES
+	if c == nil {
+		return nil
+	}
+	ctx := a.fleet.Context()
+	return wrapShell(a.epoch, func() tea.Msg {
+		s, err := c.Cluster(ctx)
+		if err != nil {
+			return nil
+		}
+		return esHealthMsg{name: s.Name, status: s.Status}
+	})
 }
 
 func (a *App) startTick() tea.Cmd {
@@ -351,7 +375,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case refreshTickMsg:
 		a.ticking = false
 		cmd := wrap(a.epoch, a.active, a.panes[a.active].Update(pane.TickMsg{Time: msg.t}))
-		return a, tea.Batch(cmd, a.startTick())
+		return a, tea.Batch(cmd, a.startTick(), a.pollHeader())
 	case spinMsg:
 		a.spinning = false
 		a.spinFrame++
@@ -399,9 +423,13 @@ func (a *App) handleShellMsg(msg tea.Msg) (tea.Cmd, bool) {
 		a.switchTarget(t, a.active)
 		a.mode = modeNormal
 		a.setToast(pane.ToastMsg{Text: "switched to " + t.DisplayName() + " (" + t.Environment + ")"})
-		return a.activate(a.active), true
+		return tea.Batch(a.activate(a.active), a.pollHeader()), true
 	case quitMsg:
 		return a.quit(), true
+	case esHealthMsg:
+		a.esHealth = msg.status
+		a.fleet.SetLabel(fleet.Elasticsearch, msg.name)
+		return nil, true
 	}
 	if cmd, ok := a.handleDialogMsg(msg); ok {
 		return cmd, true

@@ -7,7 +7,6 @@ import (
 
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/opsconsole/opsconsole/internal/ops"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/style"
@@ -235,11 +234,11 @@ func (d *dialog) view(a *App, width, height int) string {
 	boxW := min(width-2, 100)
 	inner := boxW - 4
 	var plan, tail []string
-	add := func(dst *[]string, s string) { *dst = append(*dst, wrapText(s, inner)...) }
+	add := func(dst *[]string, s string) { *dst = append(*dst, pane.Wrap(s, inner)...) }
 	labelled := func(label string, items []string) {
 		pad := strings.Repeat(" ", len(label))
 		for i, it := range items {
-			for j, l := range wrapText(sanitizeLine(it), inner-len(label)) {
+			for j, l := range pane.Wrap(sanitizeLine(it), inner-len(label)) {
 				prefix := pad
 				if i == 0 && j == 0 {
 					prefix = label
@@ -292,44 +291,6 @@ func (d *dialog) view(a *App, width, height int) string {
 	return placeCenter(box, width, height)
 }
 
-// wrapText wraps to width cells, breaking at spaces, or after a comma in
-// long JSON, and only mid-word when a word is longer than the line. Words
-// are never broken at hyphens: a CLI line must survive copy and paste.
-func wrapText(s string, width int) []string {
-	if width < 8 {
-		width = 8
-	}
-	var out []string
-	for _, para := range strings.Split(s, "\n") {
-		line := ""
-		for _, word := range strings.Split(para, " ") {
-			for ansi.StringWidth(word) > width {
-				cut := strings.LastIndex(ansi.Truncate(word, width, ""), ",") + 1
-				if cut <= 0 {
-					cut = len(ansi.Truncate(word, width, ""))
-				}
-				if line != "" {
-					out = append(out, line)
-					line = ""
-				}
-				out = append(out, word[:cut])
-				word = word[cut:]
-			}
-			switch {
-			case line == "":
-				line = word
-			case ansi.StringWidth(line)+1+ansi.StringWidth(word) <= width:
-				line += " " + word
-			default:
-				out = append(out, line)
-				line = word
-			}
-		}
-		out = append(out, line)
-	}
-	return out
-}
-
 func (d *dialog) prompt(a *App, inner int) []string {
 	st, p := a.st, d.prepared
 	var out []string
@@ -340,7 +301,7 @@ func (d *dialog) prompt(a *App, inner int) []string {
 	}
 	if len(p.Confirmations) > 0 {
 		c := p.Confirmations[len(d.typed)]
-		out = append(out, wrapText(st.Tone(style.Crit, "!! ")+sanitizeLine(c.Prompt), inner)...)
+		out = append(out, pane.Wrap(st.Tone(style.Crit, "!! ")+sanitizeLine(c.Prompt), inner)...)
 		out = append(out, d.input.View())
 		if d.mismatch {
 			out = append(out, st.Tone(style.Crit, "does not match; nothing sent. Type it exactly, or esc to cancel"))

@@ -3,6 +3,8 @@ package ui
 import (
 	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ui/auditui"
+	"github.com/opsconsole/opsconsole/internal/ui/corednsui"
+	"github.com/opsconsole/opsconsole/internal/ui/esui"
 	"github.com/opsconsole/opsconsole/internal/ui/kinesisui"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 )
@@ -10,13 +12,10 @@ import (
 // DefaultPanes is the pane registry, in tab order.
 func DefaultPanes() []pane.Spec {
 	specs := kinesisui.Specs()
+	specs = append(specs, pendingSpec("records", "Records", fleet.Kinesis))
+	specs = append(specs, esui.Specs()...)
 	specs = append(specs, []pane.Spec{
-		pendingSpec("records", "Records", fleet.Kinesis),
-		pendingSpec("nodes", "Nodes", fleet.Elasticsearch),
-		pendingSpec("indices", "Indices", fleet.Elasticsearch),
-		pendingSpec("es-shards", "ES-Shards", fleet.Elasticsearch),
-		pendingSpec("ilm", "ILM", fleet.Elasticsearch),
-		pendingSpec("coredns", "CoreDNS", fleet.Kubernetes),
+		corednsui.Spec(),
 		pendingSpec("runbooks", "Runbooks", ""),
 		auditui.Spec(),
 		{ID: "ctx", Title: "Targets", New: newCtxPane},
@@ -26,5 +25,6 @@ func DefaultPanes() []pane.Spec {
 
 // DomainCommands are the command-mode verbs of the pane packages.
 func DomainCommands() []pane.Command {
-	return kinesisui.Commands()
+	cmds := append(kinesisui.Commands(), esui.Commands()...)
+	return append(cmds, corednsui.Commands()...)
 }

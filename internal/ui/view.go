@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/opsconsole/opsconsole/internal/decode"
 	"github.com/opsconsole/opsconsole/internal/fleet"
+	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/style"
 )
 
@@ -129,6 +130,16 @@ func (a *App) backendLabel(backend string, short bool) string {
 	case fleet.Failed:
 		return a.st.Tone(style.Crit, label+" !! failed")
 	}
+	if backend == fleet.Elasticsearch && a.esHealth != "" {
+		tone := style.OK
+		switch a.esHealth {
+		case "yellow":
+			tone = style.Warn
+		case "red":
+			tone = style.Crit
+		}
+		return label + " " + a.st.Tone(tone, "("+a.esHealth+")")
+	}
 	return label
 }
 
@@ -214,7 +225,7 @@ func (a *App) statusView(w int) string {
 		}
 		// An error is read in full: up to three lines, at the cost of the
 		// pane's last rows while it shows.
-		lines := wrapText(sanitizeLine(a.toast.Text), w-2)
+		lines := pane.Wrap(sanitizeLine(a.toast.Text), w-2)
 		if len(lines) > 3 {
 			lines = lines[:3]
 			lines[2] = truncateLine(lines[2]+" …", w-2)

@@ -66,7 +66,7 @@ var defaults = []def{
 	{"follow", "records", []string{"f"}, "f", "follow"},
 	{"top-messages", "records", []string{"T"}, "T", "top messages"},
 	{"ilm-attach", "indices", []string{"a"}, "a", "attach ILM"},
-	{"ilm-retry", "indices", []string{"y"}, "y", "retry ILM"},
+	{"ilm-retry", "indices,ilm", []string{"y"}, "y", "retry ILM"},
 	{"rollover", "indices", []string{"o"}, "o", "rollover"},
 	{"replicas", "indices", []string{"e"}, "e", "replicas"},
 	{"clear-read-only", "indices", []string{"u"}, "u", "clear read-only"},

@@ -25,6 +25,10 @@ type Command struct {
 	// Complete offers candidates for positional argument n (0-based).
 	Complete func(c *Context, n int, args []string) []string
 	Run      func(c *Context, inv Invocation) (tea.Cmd, error)
+	// Raw commands get their tokens untouched in Invocation.Args: the
+	// backend parses them itself (the Elasticsearch actions, whose flags
+	// mix values and switches). Flags still feed completion.
+	Raw bool
 }
 
 // Invocation is a parsed command line.
@@ -88,6 +92,10 @@ func Tokenize(line string) ([]string, error) {
 // "--flag value" are both accepted; "--" ends the flags.
 func (c *Command) Parse(tokens []string) (Invocation, error) {
 	inv := Invocation{Name: c.Name, Flags: map[string]string{}}
+	if c.Raw {
+		inv.Args = tokens
+		return inv, nil
+	}
 	flagsDone := false
 	for i := 0; i < len(tokens); i++ {
 		t := tokens[i]
