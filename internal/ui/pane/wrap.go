@@ -43,4 +43,3 @@ func Wrap(s string, width int) []string {
 	}
 	return out
 }
-
