@@ -6,9 +6,11 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sync"
+	"time"
 
 	"github.com/opsconsole/opsconsole/internal/aws"
 	"github.com/opsconsole/opsconsole/internal/config"
@@ -237,8 +239,8 @@ func (f *Fleet) SetLabel(backend, label string) {
 // Health is the state of each backend of a target.
 type Health map[string]Status
 
-// Summary is a short reason for a failed backend: "auth failed",
-// "unreachable".
+// Summary is a short reason for a failed backend: "auth failed: ...",
+// "unreachable: ...".
 func (s Status) Summary() string {
 	if s.Err == nil {
 		return "failed"
@@ -246,11 +248,65 @@ func (s Status) Summary() string {
 	return s.Err.Error()
 }
 
-// Probe connects to each configured backend of t and makes one cheap read,
-// for the :ctx list. It never mutates anything.
+// Word is the one-word health of the :ctx list.
+func (s Status) Word() string {
+	switch s.State {
+	case Ready:
+		return "reachable"
+	case NotConfigured:
+		return "not configured"
+	case Connecting:
+		return "connecting"
+	}
+	if authFailure(s.Err) {
+		return "auth failed"
+	}
+	return "unreachable"
+}
+
+// authFailure recognises each backend's credential errors.
+func authFailure(err error) bool {
+	switch aws.KindOf(err) {
+	case aws.KindSSOExpired, aws.KindCredentialsExpired, aws.KindNoCredentials, aws.KindMFARequired,
+		aws.KindCredentialHelper, aws.KindAccessDenied, aws.KindUnknownProfile:
+		return true
+	}
+	return es.IsKind(err, es.KindAuth) || es.IsKind(err, es.KindForbidden) ||
+		errors.Is(err, k8s.ErrUnauthorized) || errors.Is(err, k8s.ErrForbidden)
+}
+
+// probeTimeout bounds each backend's health read.
+const probeTimeout = 5 * time.Second
+
+// Probe connects to each configured backend of t and makes one cheap read
+// (in parallel), for the :ctx list. It never mutates anything and never
+// prompts (an MFA profile reports that it needs a code).
 func Probe(ctx context.Context, opts *config.Options, t config.Target) Health {
 	f := Connect(ctx, opts, t, Hooks{})
 	defer f.Close()
+	pings := map[string]func(context.Context) error{}
+	if f.Kinesis != nil {
+		pings[Kinesis] = f.Kinesis.Ping
+	}
+	if f.ES != nil {
+		pings[Elasticsearch] = func(ctx context.Context) error { _, err := f.ES.Cluster(ctx); return err }
+	}
+	if f.K8s != nil {
+		pings[Kubernetes] = f.K8s.Ping
+	}
+	var wg sync.WaitGroup
+	for name, ping := range pings {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pctx, cancel := context.WithTimeout(f.ctx, probeTimeout)
+			defer cancel()
+			if err := ping(pctx); err != nil {
+				f.setStatus(name, Status{State: Failed, Err: err})
+			}
+		}()
+	}
+	wg.Wait()
 	h := Health{}
 	for _, b := range []string{Kinesis, Elasticsearch, Kubernetes} {
 		h[b] = f.Status(b)

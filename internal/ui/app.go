@@ -93,6 +93,9 @@ type App struct {
 
 	// esHealth is the cluster's status colour for the header.
 	esHealth string
+	// switching is the target being connected to; a slower connection to
+	// an earlier choice is dropped.
+	switching string
 
 	toast      pane.ToastMsg
 	toastUntil time.Time
@@ -145,7 +148,7 @@ func New(sess Session) (*App, error) {
 	a.cmds = newCommandSet(a)
 	a.cmdline = newCommandLine(a.st)
 	a.filter = newInput(a.st, "/")
-	a.switchTarget(sess.Options.StartTarget(), firstTab(specs))
+	a.switchTarget(sess.Connect(context.Background(), sess.Options.StartTarget()), firstTab(specs))
 	if sess.StartupWarning != "" {
 		a.setToast(pane.ToastMsg{Text: sess.StartupWarning, Error: true})
 	}
@@ -177,9 +180,9 @@ func firstTab(specs []pane.Spec) string {
 }
 
 // switchTarget drops the current target's backends and panes (closing
-// tails and watches) and builds the new ones, staying on pane keep when the
-// new target has it.
-func (a *App) switchTarget(t config.Target, keep string) {
+// tails and watches) and builds the new ones from fleet f, staying on pane
+// keep when the new target has it.
+func (a *App) switchTarget(f *fleet.Fleet, keep string) {
 	for _, p := range a.panes {
 		if c, ok := p.(pane.Closer); ok {
 			c.Close()
@@ -188,10 +191,11 @@ func (a *App) switchTarget(t config.Target, keep string) {
 	if a.fleet != nil {
 		a.fleet.Close()
 	}
+	t := f.Target
 	a.epoch++
 	a.target = t
 	a.esHealth = ""
-	a.fleet = a.sess.Connect(context.Background(), t)
+	a.fleet = f
 	guard := ops.Guard{ReadOnlyReasons: a.opts.ReadOnlyReasons(t)}
 	if a.sess.RoleReadOnly != "" {
 		guard.ReadOnlyReasons = append(guard.ReadOnlyReasons, a.sess.RoleReadOnly)
@@ -225,6 +229,19 @@ func (a *App) switchTarget(t config.Target, keep string) {
 	a.history = nil
 	a.busy = map[string]busyItem{}
 	a.log.Info("target", "name", t.DisplayName(), "environment", t.Environment)
+}
+
+// connectedMsg carries a target's backends, connected off the UI
+// goroutine (a secret helper command can take seconds).
+type connectedMsg struct{ fleet *fleet.Fleet }
+
+// beginSwitch connects to target t in a command; the switch happens when
+// it is done.
+func (a *App) beginSwitch(t config.Target) tea.Cmd {
+	connect := a.sess.Connect
+	label := "connecting to " + t.DisplayName()
+	return tea.Batch(func() tea.Msg { return pane.BusyMsg{Key: "connect", Label: label} },
+		func() tea.Msg { return connectedMsg{fleet: connect(context.Background(), t)} })
 }
 
 // Init starts the first pane and the refresh ticker.
@@ -420,8 +437,18 @@ func (a *App) handleShellMsg(msg tea.Msg) (tea.Cmd, bool) {
 			a.setToast(pane.ToastMsg{Text: "no target " + msg.name, Error: true})
 			return nil, true
 		}
-		a.switchTarget(t, a.active)
 		a.mode = modeNormal
+		a.switching = t.Name
+		return a.beginSwitch(t), true
+	case connectedMsg:
+		if msg.fleet.Target.Name != a.switching {
+			msg.fleet.Close() // the operator asked for another target since
+			return nil, true
+		}
+		a.switching = ""
+		delete(a.busy, "connect")
+		a.switchTarget(msg.fleet, a.active)
+		t := msg.fleet.Target
 		a.setToast(pane.ToastMsg{Text: "switched to " + t.DisplayName() + " (" + t.Environment + ")"})
 		return tea.Batch(a.activate(a.active), a.pollHeader()), true
 	case quitMsg:

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ops"
@@ -106,17 +108,29 @@ func (p *ctxPane) render() {
 func healthCell(s fleet.Status) table.Cell {
 	switch s.State {
 	case fleet.Ready:
-		return table.Toned("reachable", style.OK)
+		return table.Toned(s.Word(), style.OK)
 	case fleet.Failed:
-		return table.Toned("!! "+s.Summary(), style.Crit)
+		return table.Toned("!! "+s.Word(), style.Crit)
 	}
-	return table.Toned("not configured", style.Muted)
+	return table.Toned(s.Word(), style.Muted)
 }
 
 func (p *ctxPane) View(width, height int) string {
-	p.height = height - 3
-	return p.tbl.View(width, height-2) + "\n\n" +
-		p.c.Styles.Tone(style.Muted, " enter switches  •  :ctx NAME switches directly  •  the pane you are on is kept")
+	st := p.c.Styles
+	var notes []string
+	if r, ok := p.tbl.Selected(); ok {
+		for _, b := range []string{fleet.Kinesis, fleet.Elasticsearch, fleet.Kubernetes} {
+			if s := p.health[r.Key][b]; s.State == fleet.Failed {
+				for _, l := range pane.Wrap(b+": "+pane.OneLine(s.Summary()), width-4) {
+					notes = append(notes, st.Tone(style.Crit, "  "+l))
+				}
+			}
+		}
+	}
+	notes = append(notes, st.Tone(style.Muted, " enter switches  •  :ctx NAME switches directly  •  the pane you are on is kept"))
+	tableH := max(3, height-len(notes)-1)
+	p.height = tableH - 1
+	return p.tbl.View(width, tableH) + "\n\n" + strings.Join(notes, "\n")
 }
 
 func (p *ctxPane) Hints() []*keys.Binding { return nil }
