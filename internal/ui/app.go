@@ -61,6 +61,7 @@ const (
 	modeFilter
 	modeHelp
 	modeDialog
+	modeMFA
 )
 
 // App is the root Bubble Tea model.
@@ -87,9 +88,13 @@ type App struct {
 
 	mode    mode
 	cmdline *commandLine
-	filter  textinput.Model
-	help    helpView
-	dialog  *dialog
+	// mfaRequests carries backends' MFA code requests to the UI; mfa is
+	// the open prompt.
+	mfaRequests chan mfaRequest
+	mfa         *mfaPrompt
+	filter      textinput.Model
+	help        helpView
+	dialog      *dialog
 
 	// esHealth is the cluster's status colour for the header.
 	esHealth string
@@ -123,10 +128,12 @@ func New(sess Session) (*App, error) {
 	if sess.Now == nil {
 		sess.Now = time.Now
 	}
+	// app is set below; the default Connect needs it for MFA prompts.
+	var app *App
 	if sess.Connect == nil {
 		opts := sess.Options
 		sess.Connect = func(ctx context.Context, t config.Target) *fleet.Fleet {
-			return fleet.Connect(ctx, opts, t, fleet.Hooks{})
+			return fleet.Connect(ctx, opts, t, fleet.Hooks{MFACode: app.askMFA})
 		}
 	}
 	if sess.Log == nil {
@@ -137,14 +144,16 @@ func New(sess Session) (*App, error) {
 		specs = DefaultPanes()
 	}
 	a := &App{
-		sess:  sess,
-		opts:  sess.Options,
-		st:    style.New(sess.Renderer),
-		keys:  km,
-		specs: specs,
-		log:   sess.Log,
-		busy:  map[string]busyItem{},
+		mfaRequests: make(chan mfaRequest),
+		sess:        sess,
+		opts:        sess.Options,
+		st:          style.New(sess.Renderer),
+		keys:        km,
+		specs:       specs,
+		log:         sess.Log,
+		busy:        map[string]busyItem{},
 	}
+	app = a
 	a.cmds = newCommandSet(a)
 	a.cmdline = newCommandLine(a.st)
 	a.filter = newInput(a.st, "/")
@@ -246,7 +255,7 @@ func (a *App) beginSwitch(t config.Target) tea.Cmd {
 
 // Init starts the first pane and the refresh ticker.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.activate(a.active), a.startTick(), a.pollHeader())
+	return tea.Batch(a.activate(a.active), a.startTick(), a.pollHeader(), a.listenMFA())
 }
 
 // esHealthMsg feeds the header's "es:NAME (status)".
@@ -453,6 +462,8 @@ func (a *App) handleShellMsg(msg tea.Msg) (tea.Cmd, bool) {
 		return tea.Batch(a.activate(a.active), a.pollHeader()), true
 	case quitMsg:
 		return a.quit(), true
+	case mfaPromptMsg:
+		return a.openMFA(msg.req), true
 	case esHealthMsg:
 		a.esHealth = msg.status
 		a.fleet.SetLabel(fleet.Elasticsearch, msg.name)
@@ -505,6 +516,8 @@ func (a *App) handleKey(k tea.KeyMsg) tea.Cmd {
 		return a.commandKey(k)
 	case modeFilter:
 		return a.filterKey(k)
+	case modeMFA:
+		return a.mfaKey(k)
 	}
 	p := a.panes[a.active]
 	if c, ok := p.(pane.Capturer); ok && c.Capturing() {

@@ -42,6 +42,8 @@ func (a *App) View() string {
 		body = a.help.view(a, w, bodyH)
 	case a.mode == modeDialog && a.dialog != nil:
 		body = a.dialog.view(a, w, bodyH)
+	case a.mode == modeMFA && a.mfa != nil:
+		body = a.mfa.view(a, w, bodyH)
 	default:
 		body = a.panes[a.active].View(w, bodyH)
 	}
