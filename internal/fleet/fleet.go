@@ -118,7 +118,8 @@ func newFleet(parent context.Context, t config.Target) *Fleet {
 
 // connectDemo wires a simulated fleet.
 func (f *Fleet) connectDemo(d *sim.Demo) {
-	f.Kinesis = aws.NewBackend(d.Kinesis, d.Kinesis, aws.Options{Profile: "demo", Region: "us-east-1", Now: d.Kinesis.Now, Sleep: d.Sleep})
+	// The simulator has no DescribeStreamSummary rate limit to respect.
+	f.Kinesis = aws.NewBackend(d.Kinesis, d.Kinesis, aws.Options{Profile: "demo", Region: "us-east-1", Now: d.Kinesis.Now, Sleep: d.Sleep, SummaryInterval: -1})
 	f.ready(Kinesis, "demo/us-east-1")
 	c, err := es.New(es.Config{URLs: []string{demoESURL}, Transport: d.ES, Now: d.Kinesis.Now})
 	if err != nil {
@@ -312,4 +313,17 @@ func Probe(ctx context.Context, opts *config.Options, t config.Target) Health {
 		h[b] = f.Status(b)
 	}
 	return h
+}
+
+// Assemble builds a fleet from clients made elsewhere (pane tests and
+// benchmarks); each non-nil client is Ready.
+func Assemble(t config.Target, k *aws.Backend, e *es.Client, kc *k8s.Client) *Fleet {
+	f := newFleet(context.Background(), t)
+	f.Kinesis, f.ES, f.K8s = k, e, kc
+	for name, ok := range map[string]bool{Kinesis: k != nil, Elasticsearch: e != nil, Kubernetes: kc != nil} {
+		if ok {
+			f.setStatus(name, Status{State: Ready})
+		}
+	}
+	return f
 }

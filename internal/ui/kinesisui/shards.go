@@ -25,6 +25,12 @@ type shardsPane struct {
 	stream  string
 	summary aws.StreamSummary
 	view    shardView
+	// Derived once per load, not per frame: a stream can have 10,000
+	// shards.
+	byID     map[string]int
+	open     int
+	bar      string
+	barWidth int
 }
 
 func newShards(c *pane.Context) pane.Pane {
@@ -89,6 +95,12 @@ func (p *shardsPane) Update(msg tea.Msg) tea.Cmd {
 		p.list.Done(msg.err)
 		if msg.err == nil {
 			p.summary, p.view = msg.summary, msg.view
+			p.byID = make(map[string]int, len(msg.view.shards))
+			for i, sh := range msg.view.shards {
+				p.byID[sh.ID] = i
+			}
+			p.open = len(msg.view.keymap.Segments)
+			p.barWidth = -1
 			p.render()
 		}
 	case pane.TickMsg:
@@ -121,7 +133,7 @@ func (p *shardsPane) key(k tea.KeyMsg) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	sh, _ := analysis.FindShard(p.view.shards, r.Key)
+	sh := p.shard(r.Key)
 	switch {
 	case km.Matches(ks, "enter"):
 		return func() tea.Msg {
@@ -137,6 +149,22 @@ func (p *shardsPane) key(k tea.KeyMsg) tea.Cmd {
 		return pane.Action(b.Merge(p.stream, sh.ID, next.ID))
 	}
 	return nil
+}
+
+// shard finds a loaded shard by ID.
+func (p *shardsPane) shard(id string) aws.Shard {
+	if i, ok := p.byID[id]; ok {
+		return p.view.shards[i]
+	}
+	return aws.Shard{}
+}
+
+// keyspace is the bar for width cells, drawn once per load and width.
+func (p *shardsPane) keyspace(width int) string {
+	if width != p.barWidth {
+		p.bar, p.barWidth = keyspaceBar(p.c.Styles, p.view.keymap, width), width
+	}
+	return p.bar
 }
 
 // adjacentOpen is the open shard whose range starts right after s's.
@@ -237,12 +265,11 @@ func (p *shardsPane) View(width, height int) string {
 		}
 		return pane.StatusView(st, width, height, style.Muted, "no stream chosen", hint)
 	}
-	open := len(analysis.OpenShards(p.view.shards))
-	header := fmt.Sprintf(" %s  %s  %d open / %d shards  %s", pane.OneLine(p.stream), p.summary.Status, open, len(p.view.shards),
-		keyspaceBar(st, p.view.keymap, min(60, width/2)))
+	header := fmt.Sprintf(" %s  %s  %d open / %d shards  %s", pane.OneLine(p.stream), p.summary.Status, p.open, len(p.view.shards),
+		p.keyspace(min(60, width/2)))
 	var footer []string
 	if r, ok := p.list.Tbl.Selected(); ok && p.list.Detail == nil {
-		sh, _ := analysis.FindShard(p.view.shards, r.Key)
+		sh := p.shard(r.Key)
 		line := " hash keys " + sh.Range.Start.String() + " – " + sh.Range.End.String()
 		footer = append(footer, st.Tone(style.Muted, line))
 		if h, ok := p.view.heat[sh.ID]; ok && h.Reason != "" {
