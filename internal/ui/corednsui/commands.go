@@ -1,8 +1,6 @@
 package corednsui
 
 import (
-	"fmt"
-
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/k8s"
@@ -10,14 +8,10 @@ import (
 )
 
 func client(c *pane.Context) (*k8s.Client, error) {
-	if c.Backends.K8s != nil {
-		return c.Backends.K8s, nil
+	if c.Backends.K8s == nil {
+		return nil, pane.Unavailable(c, fleet.Kubernetes)
 	}
-	s := c.Backends.Status(fleet.Kubernetes)
-	if s.State == fleet.Failed {
-		return nil, fmt.Errorf("Kubernetes is unavailable: %s", s.Summary())
-	}
-	return nil, fmt.Errorf("Kubernetes is not configured for target %s: %s", c.Target.DisplayName(), s.Hint)
+	return c.Backends.K8s, nil
 }
 
 // Commands are the CoreDNS command-mode verbs (DESIGN.md §4).

@@ -236,7 +236,7 @@ func (p *corednsPane) render() {
 
 func (p *corednsPane) View(width, height int) string {
 	if p.c.Backends.K8s == nil {
-		return unavailable(p.c, width, height)
+		return pane.UnavailableView(p.c, fleet.Kubernetes, width, height)
 	}
 	switch p.view {
 	case viewLogs:
@@ -315,14 +315,4 @@ func (p *corednsPane) Filter() string     { return p.list.Filter() }
 func (p *corednsPane) CopyValue() (string, bool) {
 	r, ok := p.list.Tbl.Selected()
 	return r.Key, ok
-}
-
-func unavailable(c *pane.Context, width, height int) string {
-	s := c.Backends.Status(fleet.Kubernetes)
-	if s.State == fleet.Failed {
-		return pane.StatusView(c.Styles, width, height, style.Crit, "!! Kubernetes: "+pane.OneLine(s.Summary()),
-			"fix the kubeconfig or credentials and press r, or pick another target with :ctx")
-	}
-	return pane.StatusView(c.Styles, width, height, style.Warn,
-		"! Kubernetes is not configured for target "+pane.OneLine(c.Target.DisplayName()), s.Hint)
 }

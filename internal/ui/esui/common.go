@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/es"
 	"github.com/opsconsole/opsconsole/internal/fleet"
+	"github.com/opsconsole/opsconsole/internal/ui/listview"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/style"
 	"github.com/opsconsole/opsconsole/internal/ui/table"
@@ -29,25 +30,10 @@ func Specs() []pane.Spec {
 // client returns the target's Elasticsearch client or says why there is
 // none.
 func client(c *pane.Context) (*es.Client, error) {
-	if c.Backends.ES != nil {
-		return c.Backends.ES, nil
+	if c.Backends.ES == nil {
+		return nil, pane.Unavailable(c, fleet.Elasticsearch)
 	}
-	s := c.Backends.Status(fleet.Elasticsearch)
-	if s.State == fleet.Failed {
-		return nil, fmt.Errorf("Elasticsearch is unavailable: %s", s.Summary())
-	}
-	return nil, fmt.Errorf("Elasticsearch is not configured for target %s: %s", c.Target.DisplayName(), s.Hint)
-}
-
-// unavailable is an ES pane's view without a client.
-func unavailable(c *pane.Context, width, height int) string {
-	s := c.Backends.Status(fleet.Elasticsearch)
-	if s.State == fleet.Failed {
-		return pane.StatusView(c.Styles, width, height, style.Crit, "!! Elasticsearch: "+pane.OneLine(s.Summary()),
-			"fix the settings and press r, or pick another target with :ctx")
-	}
-	return pane.StatusView(c.Styles, width, height, style.Warn,
-		"! Elasticsearch is not configured for target "+pane.OneLine(c.Target.DisplayName()), s.Hint)
+	return c.Backends.ES, nil
 }
 
 // clusterMsg carries the cluster summary every ES pane shows on top.
@@ -138,3 +124,59 @@ func countCell(v es.Opt[int64]) table.Cell {
 	}
 	return table.Num(units.Count(float64(v.V)), float64(v.V))
 }
+
+// base is what every Elasticsearch pane shares: its list, the cluster line
+// on top, how it loads, and when it reloads (a due tick, or after any
+// Elasticsearch action).
+type base struct {
+	c       *pane.Context
+	list    *listview.List
+	cluster es.ClusterSummary
+	clErr   error
+}
+
+// load starts a load of the pane's data (fetch runs off the UI goroutine)
+// and, with withCluster, of the cluster line.
+func (b *base) load(withCluster bool, fetch func(context.Context, *es.Client) tea.Msg) tea.Cmd {
+	c, err := client(b.c)
+	if err != nil || !b.list.Begin() {
+		return nil
+	}
+	ctx := b.c.Ctx
+	cmds := []tea.Cmd{func() tea.Msg { return fetch(ctx, c) }}
+	if withCluster {
+		cmds = append(cmds, loadCluster(ctx, c))
+	}
+	return tea.Batch(cmds...)
+}
+
+// loaded records a load's outcome and reports whether there is new data.
+func (b *base) loaded(err error) bool {
+	b.list.Done(err)
+	return err == nil
+}
+
+// common handles the messages every ES pane treats alike; reload is how
+// the pane reloads. handled is false for the pane's own messages.
+func (b *base) common(msg tea.Msg, reload func() tea.Cmd) (cmd tea.Cmd, handled bool) {
+	switch msg := msg.(type) {
+	case clusterMsg:
+		b.cluster, b.clErr = msg.summary, msg.err
+		return nil, true
+	case pane.TickMsg:
+		if b.list.Due() && b.list.Detail == nil {
+			return reload(), true
+		}
+		return nil, true
+	case pane.ActionDoneMsg:
+		if msg.Action.Backend() == "elasticsearch" {
+			return reload(), true
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+func (b *base) SetFilter(f string) { b.list.SetFilter(f) }
+func (b *base) Filter() string     { return b.list.Filter() }
+func (b *base) Back() bool         { return b.list.Back() }

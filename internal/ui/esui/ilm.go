@@ -1,11 +1,13 @@
 package esui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/es"
+	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ui/keys"
 	"github.com/opsconsole/opsconsole/internal/ui/listview"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
@@ -16,13 +18,12 @@ import (
 // ilmPane is :ilm: every index ILM stopped on, then every policy with its
 // phases and who uses it.
 type ilmPane struct {
-	c    *pane.Context
-	list *listview.List
-	ov   es.ILMOverview
+	base
+	ov es.ILMOverview
 }
 
 func newILM(c *pane.Context) pane.Pane {
-	p := &ilmPane{c: c}
+	p := &ilmPane{base: base{c: c}}
 	p.list = listview.New(c, []table.Column{
 		{Title: "KIND", Min: 6}, {Title: "NAME", Min: 10, Max: 40}, {Title: "DETAIL", Min: 20}, {Title: "USED BY", Min: 8, Drop: 1},
 	}, "no ILM policies")
@@ -38,32 +39,21 @@ type ilmMsg struct {
 }
 
 func (p *ilmPane) Init() tea.Cmd {
-	c, err := client(p.c)
-	if err != nil || !p.list.Begin() {
-		return nil
-	}
-	ctx := p.c.Ctx
-	return func() tea.Msg {
+	return p.load(false, func(ctx context.Context, c *es.Client) tea.Msg {
 		ov, err := c.ILM(ctx)
 		return ilmMsg{ov: ov, err: err}
-	}
+	})
 }
 
 func (p *ilmPane) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := p.common(msg, p.Init); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case ilmMsg:
-		p.list.Done(msg.err)
-		if msg.err == nil {
+		if p.loaded(msg.err) {
 			p.ov = msg.ov
 			p.render()
-		}
-	case pane.TickMsg:
-		if p.list.Due() {
-			return p.Init()
-		}
-	case pane.ActionDoneMsg:
-		if msg.Action.Backend() == "elasticsearch" {
-			return p.Init()
 		}
 	case tea.KeyMsg:
 		return p.key(msg.String())
@@ -164,7 +154,7 @@ func (p *ilmPane) policyDetail(name string) []string {
 
 func (p *ilmPane) View(width, height int) string {
 	if p.c.Backends.ES == nil {
-		return unavailable(p.c, width, height)
+		return pane.UnavailableView(p.c, fleet.Elasticsearch, width, height)
 	}
 	st := p.c.Styles
 	head := fmt.Sprintf(" %d policies, %d templates", len(p.ov.Policies), len(p.ov.Templates))
@@ -181,6 +171,3 @@ func (p *ilmPane) View(width, height int) string {
 }
 
 func (p *ilmPane) Hints() []*keys.Binding { return p.c.Keys.Named("enter", "ilm-retry") }
-func (p *ilmPane) SetFilter(f string)     { p.list.SetFilter(f) }
-func (p *ilmPane) Filter() string         { return p.list.Filter() }
-func (p *ilmPane) Back() bool             { return p.list.Back() }

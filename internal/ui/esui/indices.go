@@ -1,6 +1,7 @@
 package esui
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/es"
+	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ui/keys"
 	"github.com/opsconsole/opsconsole/internal/ui/listview"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
@@ -19,19 +21,16 @@ import (
 // indicesPane is :indices: every index with its lifecycle, ILM position and
 // problems, and one-key fixes.
 type indicesPane struct {
-	c       *pane.Context
-	list    *listview.List
-	snap    *es.Snapshot
-	cluster es.ClusterSummary
-	clErr   error
-	// templates and policies feed the ilm-attach suggestion and completion;
-	// they change rarely, so they are read on open and after actions.
+	base
+	snap *es.Snapshot
+	// templates feed the ilm-attach suggestion and policy names the
+	// completion; they change rarely, so they are read on open and after
+	// actions.
 	templates []es.Template
-	policies  []string
 }
 
 func newIndices(c *pane.Context) pane.Pane {
-	p := &indicesPane{c: c}
+	p := &indicesPane{base: base{c: c}}
 	p.list = listview.New(c, []table.Column{
 		{Title: "INDEX", Min: 10, Max: 48}, {Title: "HEALTH", Min: 6}, {Title: "STATUS", Min: 4, Drop: 4},
 		{Title: "DOCS", Align: table.Right, Min: 5, Drop: 3}, {Title: "PRI SIZE", Align: table.Right, Min: 8},
@@ -64,12 +63,7 @@ func (p *indicesPane) Init() tea.Cmd {
 }
 
 func (p *indicesPane) reload() tea.Cmd {
-	c, err := client(p.c)
-	if err != nil || !p.list.Begin() {
-		return nil
-	}
-	ctx := p.c.Ctx
-	return tea.Batch(loadCluster(ctx, c), func() tea.Msg {
+	return p.load(true, func(ctx context.Context, c *es.Client) tea.Msg {
 		s, err := c.Snapshot(ctx)
 		return snapshotMsg{snap: s, err: err}
 	})
@@ -91,27 +85,21 @@ func (p *indicesPane) loadRefs() tea.Cmd {
 }
 
 func (p *indicesPane) Update(msg tea.Msg) tea.Cmd {
+	if a, ok := msg.(pane.ActionDoneMsg); ok && a.Action.Backend() == "elasticsearch" {
+		return p.Init() // templates and policies may have changed too
+	}
+	if cmd, ok := p.common(msg, p.reload); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case snapshotMsg:
-		p.list.Done(msg.err)
-		if msg.err == nil {
+		if p.loaded(msg.err) {
 			p.snap = msg.snap
 			p.render()
 		}
-	case clusterMsg:
-		p.cluster, p.clErr = msg.summary, msg.err
 	case ilmRefsMsg:
 		p.templates = msg.templates
-		p.policies = msg.policies
 		p.c.Names.Set("policies", msg.policies)
-	case pane.TickMsg:
-		if p.list.Due() {
-			return p.reload()
-		}
-	case pane.ActionDoneMsg:
-		if msg.Action.Backend() == "elasticsearch" {
-			return p.Init()
-		}
 	case tea.KeyMsg:
 		return p.key(msg.String())
 	}
@@ -361,7 +349,7 @@ func optCount(v es.Opt[int64]) string {
 
 func (p *indicesPane) View(width, height int) string {
 	if p.c.Backends.ES == nil {
-		return unavailable(p.c, width, height)
+		return pane.UnavailableView(p.c, fleet.Elasticsearch, width, height)
 	}
 	st := p.c.Styles
 	header := []string{clusterLine(st, p.cluster, p.clErr), p.problemSummary()}
@@ -408,9 +396,6 @@ func (p *indicesPane) problemSummary() string {
 func (p *indicesPane) Hints() []*keys.Binding {
 	return p.c.Keys.Named("enter", "ilm-attach", "ilm-retry", "rollover", "replicas", "clear-read-only")
 }
-func (p *indicesPane) SetFilter(f string) { p.list.SetFilter(f) }
-func (p *indicesPane) Filter() string     { return p.list.Filter() }
-func (p *indicesPane) Back() bool         { return p.list.Back() }
 func (p *indicesPane) CopyValue() (string, bool) {
 	r, ok := p.list.Tbl.Selected()
 	return r.Key, ok

@@ -1,12 +1,14 @@
 package esui
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/es"
+	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ui/keys"
 	"github.com/opsconsole/opsconsole/internal/ui/listview"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
@@ -18,15 +20,12 @@ import (
 // nodesPane is :nodes: the _cat/nodes columns of the seed notes plus disk
 // against the watermarks.
 type nodesPane struct {
-	c       *pane.Context
-	list    *listview.List
-	view    es.NodesView
-	cluster es.ClusterSummary
-	clErr   error
+	base
+	view es.NodesView
 }
 
 func newNodes(c *pane.Context) pane.Pane {
-	p := &nodesPane{c: c}
+	p := &nodesPane{base: base{c: c}}
 	p.list = listview.New(c, []table.Column{
 		{Title: "NAME", Min: 8}, {Title: "IP", Min: 7, Drop: 3}, {Title: "ROLES", Min: 5, Drop: 4},
 		{Title: "M", Min: 1}, {Title: "HEAP", Align: table.Right, Min: 4}, {Title: "RAM", Align: table.Right, Min: 4, Drop: 2},
@@ -46,30 +45,21 @@ type nodesMsg struct {
 }
 
 func (p *nodesPane) Init() tea.Cmd {
-	c, err := client(p.c)
-	if err != nil || !p.list.Begin() {
-		return nil
-	}
-	ctx := p.c.Ctx
-	return tea.Batch(loadCluster(ctx, c), func() tea.Msg {
+	return p.load(true, func(ctx context.Context, c *es.Client) tea.Msg {
 		v, err := c.Nodes(ctx)
 		return nodesMsg{view: v, err: err}
 	})
 }
 
 func (p *nodesPane) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := p.common(msg, p.Init); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case nodesMsg:
-		p.list.Done(msg.err)
-		if msg.err == nil {
+		if p.loaded(msg.err) {
 			p.view = msg.view
 			p.render()
-		}
-	case clusterMsg:
-		p.cluster, p.clErr = msg.summary, msg.err
-	case pane.TickMsg:
-		if p.list.Due() {
-			return p.Init()
 		}
 	case tea.KeyMsg:
 		ks := msg.String()
@@ -183,7 +173,7 @@ func optPct(v es.Opt[int64]) string {
 
 func (p *nodesPane) View(width, height int) string {
 	if p.c.Backends.ES == nil {
-		return unavailable(p.c, width, height)
+		return pane.UnavailableView(p.c, fleet.Elasticsearch, width, height)
 	}
 	st := p.c.Styles
 	wm := p.view.Watermarks
@@ -198,9 +188,6 @@ func (p *nodesPane) View(width, height int) string {
 }
 
 func (p *nodesPane) Hints() []*keys.Binding { return p.c.Keys.Named("enter", "sort") }
-func (p *nodesPane) SetFilter(f string)     { p.list.SetFilter(f) }
-func (p *nodesPane) Filter() string         { return p.list.Filter() }
-func (p *nodesPane) Back() bool             { return p.list.Back() }
 func (p *nodesPane) CopyValue() (string, bool) {
 	r, ok := p.list.Tbl.Selected()
 	return r.Key, ok

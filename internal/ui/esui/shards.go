@@ -1,11 +1,13 @@
 package esui
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/es"
+	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ui/keys"
 	"github.com/opsconsole/opsconsole/internal/ui/listview"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
@@ -17,15 +19,12 @@ import (
 // shardsPane is :es-shards: every shard copy, largest first (the seed's
 // _cat/shards query), with Enter explaining allocation in plain words.
 type shardsPane struct {
-	c       *pane.Context
-	list    *listview.List
-	shards  []es.ShardCopy
-	cluster es.ClusterSummary
-	clErr   error
+	base
+	shards []es.ShardCopy
 }
 
 func newShards(c *pane.Context) pane.Pane {
-	p := &shardsPane{c: c}
+	p := &shardsPane{base: base{c: c}}
 	p.list = listview.New(c, []table.Column{
 		{Title: "INDEX", Min: 10, Max: 48}, {Title: "SHARD", Align: table.Right, Min: 5}, {Title: "P/R", Min: 3},
 		{Title: "STATE", Min: 7}, {Title: "UNASSIGNED REASON", Min: 10, Drop: 2}, {Title: "NODE", Min: 6},
@@ -47,41 +46,28 @@ type explainMsg struct {
 }
 
 func (p *shardsPane) Init() tea.Cmd {
-	c, err := client(p.c)
-	if err != nil || !p.list.Begin() {
-		return nil
-	}
-	ctx := p.c.Ctx
-	return tea.Batch(loadCluster(ctx, c), func() tea.Msg {
+	return p.load(true, func(ctx context.Context, c *es.Client) tea.Msg {
 		s, err := c.Shards(ctx)
 		return shardsMsg{shards: s, err: err}
 	})
 }
 
 func (p *shardsPane) Update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := p.common(msg, p.Init); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case shardsMsg:
-		p.list.Done(msg.err)
-		if msg.err == nil {
+		if p.loaded(msg.err) {
 			p.shards = msg.shards
 			p.render()
 		}
-	case clusterMsg:
-		p.cluster, p.clErr = msg.summary, msg.err
 	case explainMsg:
 		if msg.err != nil {
 			p.list.ShowDetail([]string{p.c.Styles.Tone(style.Crit, " !! allocation explain: "+pane.OneLine(msg.err.Error()))})
 			return nil
 		}
 		p.list.ShowDetail(explainLines(p.c.Styles, msg.ex))
-	case pane.TickMsg:
-		if p.list.Due() && p.list.Detail == nil {
-			return p.Init()
-		}
-	case pane.ActionDoneMsg:
-		if msg.Action.Backend() == "elasticsearch" {
-			return p.Init()
-		}
 	case tea.KeyMsg:
 		ks := msg.String()
 		if p.list.Navigate(ks) {
@@ -179,7 +165,7 @@ func (p *shardsPane) render() {
 func (p *shardsPane) View(width, height int) string {
 	c := p.c.Backends.ES
 	if c == nil {
-		return unavailable(p.c, width, height)
+		return pane.UnavailableView(p.c, fleet.Elasticsearch, width, height)
 	}
 	st := p.c.Styles
 	unassigned, oversized := 0, 0
@@ -202,6 +188,3 @@ func (p *shardsPane) View(width, height int) string {
 }
 
 func (p *shardsPane) Hints() []*keys.Binding { return p.c.Keys.Named("enter", "sort") }
-func (p *shardsPane) SetFilter(f string)     { p.list.SetFilter(f) }
-func (p *shardsPane) Filter() string         { return p.list.Filter() }
-func (p *shardsPane) Back() bool             { return p.list.Back() }

@@ -36,11 +36,7 @@ func completeStream(shardArgs int) func(c *pane.Context, n int, args []string) [
 // backend returns the target's Kinesis backend or says why there is none.
 func backend(c *pane.Context) (*aws.Backend, error) {
 	if c.Backends.Kinesis == nil {
-		s := c.Backends.Status(fleet.Kinesis)
-		if s.State == fleet.Failed {
-			return nil, fmt.Errorf("Kinesis is unavailable: %s", s.Summary())
-		}
-		return nil, fmt.Errorf("Kinesis is not configured for target %s: %s", c.Target.DisplayName(), s.Hint)
+		return nil, pane.Unavailable(c, fleet.Kinesis)
 	}
 	return c.Backends.Kinesis, nil
 }

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/aws"
 	"github.com/opsconsole/opsconsole/internal/aws/analysis"
+	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ui/keys"
 	"github.com/opsconsole/opsconsole/internal/ui/listview"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
@@ -254,7 +255,7 @@ func seqRange(s aws.Shard) string {
 
 func (p *shardsPane) View(width, height int) string {
 	if p.c.Backends.Kinesis == nil {
-		return notConfigured(p.c, width, height)
+		return pane.UnavailableView(p.c, fleet.Kinesis, width, height)
 	}
 	st := p.c.Styles
 	if p.stream == "" {

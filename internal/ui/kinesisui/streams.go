@@ -498,7 +498,7 @@ func retentionCell(s aws.StreamSummary, m aws.StreamMetrics, hasMetrics bool) ta
 // lag verdict.
 func (p *streamsPane) View(width, height int) string {
 	if p.backend() == nil {
-		return notConfigured(p.c, width, height)
+		return pane.UnavailableView(p.c, fleet.Kinesis, width, height)
 	}
 	return p.list.View(width, height, nil, p.summaryLines(width))
 }
@@ -568,15 +568,4 @@ func (p *streamsPane) CopyValue() (string, bool) {
 		return s.ARN, true
 	}
 	return r.Key, true
-}
-
-// notConfigured is the Kinesis panes' state without a backend.
-func notConfigured(c *pane.Context, width, height int) string {
-	s := c.Backends.Status(fleet.Kinesis)
-	if s.State == fleet.Failed {
-		return pane.StatusView(c.Styles, width, height, style.Crit, "!! Kinesis: "+pane.OneLine(s.Summary()),
-			"fix the credentials and press r, or pick another target with :ctx")
-	}
-	return pane.StatusView(c.Styles, width, height, style.Warn,
-		"! Kinesis is not configured for target "+pane.OneLine(c.Target.DisplayName()), s.Hint)
 }
