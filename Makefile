@@ -7,7 +7,7 @@ VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: build demo test test-unit peers bench lint smoke fuzz clean
+.PHONY: build demo test test-unit peers bench bench-decode lint smoke clean
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/opsconsole
@@ -29,7 +29,11 @@ peers:
 	scripts/peers/setup.sh
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# opsconsole decode against a plain Python 3 decoder on the same 100 MB.
+bench-decode:
+	scripts/bench-decode.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
