@@ -226,12 +226,15 @@ func (d *Decoder) str(raw []byte, esc bool) string {
 	return d.intern.get(raw)
 }
 
-// growEvents makes room for n more events in one allocation.
+// growEvents makes room for n more events in one allocation. It at least
+// doubles the capacity, as append does, so a caller that accumulates many
+// records' events in one slice copies them a constant number of times
+// (growing by exactly n made that quadratic).
 func growEvents(dst []Event, n int) []Event {
 	if cap(dst)-len(dst) >= n {
 		return dst
 	}
-	grown := make([]Event, len(dst), len(dst)+n)
+	grown := make([]Event, len(dst), max(len(dst)+n, 2*cap(dst)))
 	copy(grown, dst)
 	return grown
 }
