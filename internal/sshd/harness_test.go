@@ -42,11 +42,16 @@ type harness struct {
 	action    *testAction
 	limits    Limits
 	serveArgs []string
+	// realPanes serves the console's own panes instead of the test pane.
+	realPanes bool
 }
 
 type harnessOpt func(*harness)
 
 func withLimits(l Limits) harnessOpt { return func(h *harness) { h.limits = l } }
+
+// withRealPanes serves the default panes over the demo fleet.
+func withRealPanes() harnessOpt { return func(h *harness) { h.realPanes = true } }
 
 // withFlags adds command-line flags to `serve` (--idle-timeout, --read-only...).
 func withFlags(args ...string) harnessOpt {
@@ -87,7 +92,11 @@ func (h *harness) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Options: &opts, Audit: audit, Log: testLogger(h.logs), Limits: h.limits, Panes: testPanes(h.action)})
+	cfg := Config{Options: &opts, Audit: audit, Log: testLogger(h.logs), Limits: h.limits, Panes: testPanes(h.action)}
+	if h.realPanes {
+		cfg.Panes = nil
+	}
+	srv, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

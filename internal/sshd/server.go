@@ -106,6 +106,24 @@ type Server struct {
 // the key it is handed, as soft-serve's AuthenticationMiddleware does.
 const extVerifiedKey = "opsconsole-verified-key"
 
+// CheckSettings reports a missing or impossible serve setting, before
+// anything is opened or created.
+func CheckSettings(sv config.Serve) error {
+	switch {
+	case sv.Listen == "":
+		return errors.New("serve needs --listen ADDR, for example --listen :2222")
+	case sv.HostKey == "":
+		return errors.New("serve needs --host-key FILE (an ed25519 key is created there on first start)")
+	case sv.AuthorizedKeys == "":
+		return errors.New("serve needs --authorized-keys FILE (OpenSSH format; add environment=\"OPSCONSOLE_ROLE=operator\" to a line for the operator role)")
+	case sv.IdleTimeout <= 0:
+		return fmt.Errorf("--idle-timeout %s: must be positive", sv.IdleTimeout)
+	case sv.MaxSession <= 0:
+		return fmt.Errorf("--max-session %s: must be positive", sv.MaxSession)
+	}
+	return nil
+}
+
 // New loads the host key (creating it on first start) and the
 // authorized-keys file. Every problem here is a startup error in the
 // operator's words.
@@ -114,18 +132,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("serve: no options")
 	}
 	sv := cfg.Options.Serve
-	switch {
-	case sv.Listen == "":
-		return nil, errors.New("serve needs --listen ADDR, for example --listen :2222")
-	case sv.HostKey == "":
-		return nil, errors.New("serve needs --host-key FILE (an ed25519 key is created there on first start)")
-	case sv.AuthorizedKeys == "":
-		return nil, errors.New("serve needs --authorized-keys FILE (OpenSSH format; add environment=\"OPSCONSOLE_ROLE=operator\" to a line for the operator role)")
-	case sv.IdleTimeout <= 0:
-		return nil, fmt.Errorf("--idle-timeout %s: must be positive", sv.IdleTimeout)
-	case sv.MaxSession <= 0:
-		return nil, fmt.Errorf("--max-session %s: must be positive", sv.MaxSession)
-	case cfg.Audit == nil:
+	if err := CheckSettings(sv); err != nil {
+		return nil, err
+	}
+	if cfg.Audit == nil {
 		return nil, errors.New("serve needs an open audit log: every session's actions are recorded there")
 	}
 	if cfg.Log == nil {

@@ -556,3 +556,42 @@ func TestReadOnlyFlagAppliesToOperatorKeys(t *testing.T) {
 		t.Fatal("--read-only was not honoured for an SSH session")
 	}
 }
+
+// The real console over the demo fleet: a read-only key types a domain
+// action in command mode; the dialog says read-only and the refusal is
+// audited under the key.
+func TestReadOnlyKeyCommandModeActionOnTheDemoFleet(t *testing.T) {
+	t.Parallel()
+	ro := newSigner(t)
+	h := newHarness(t, []string{authorizedLine(ro, "", "viewer@desk")}, withRealPanes())
+	con := h.openConsole(h.mustDial(ro))
+	con.waitFor("viewer@desk (read-only)")
+	con.waitFor("app-logs")
+	con.send(":reshard app-logs 8\r")
+	con.waitFor("has the read-only role")
+	con.send("y")
+	con.waitFor("reshard app-logs refused")
+	fp := gossh.FingerprintSHA256(ro.PublicKey())
+	entries := h.auditEntries()
+	if len(entries) != 1 {
+		t.Fatalf("want 1 audit entry, got %+v", entries)
+	}
+	if e := entries[0]; e.Action != "reshard" || e.Resource != "app-logs" || e.Outcome != "refused" || e.User != fp+" viewer@desk" {
+		t.Errorf("audit entry %+v", e)
+	}
+}
+
+// Closing one session of a connection (OpenSSH multiplexing does this)
+// ends its console, though the connection stays.
+func TestClosingTheSessionEndsTheConsole(t *testing.T) {
+	t.Parallel()
+	k := newSigner(t)
+	h := newHarness(t, []string{authorizedLine(k, "", "k")})
+	c := h.mustDial(k)
+	con := h.openConsole(c)
+	con.waitFor("TESTPANE")
+	con.sess.Close()
+	h.waitLog("session end")
+	// The connection is still usable for a new console.
+	h.openConsole(c).waitFor("TESTPANE")
+}
