@@ -44,6 +44,9 @@ type harness struct {
 	serveArgs []string
 	// realPanes serves the console's own panes instead of the test pane.
 	realPanes bool
+	// panicNew makes building the test pane panic: a panic outside the
+	// Bubble Tea program, in the server's own session handler.
+	panicNew atomic.Bool
 }
 
 type harnessOpt func(*harness)
@@ -92,7 +95,7 @@ func (h *harness) start() {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Options: &opts, Audit: audit, Log: testLogger(h.logs), Limits: h.limits, Panes: testPanes(h.action)}
+	cfg := Config{Options: &opts, Audit: audit, Log: testLogger(h.logs), Limits: h.limits, Panes: testPanes(h.action, &h.panicNew)}
 	if h.realPanes {
 		cfg.Panes = nil
 	}
@@ -314,8 +317,13 @@ type testPane struct {
 	filter string
 }
 
-func testPanes(act *testAction) []pane.Spec {
-	return []pane.Spec{{ID: "test", Title: "Test", Tab: true, New: func(*pane.Context) pane.Pane { return &testPane{act: act} }}}
+func testPanes(act *testAction, panicNew *atomic.Bool) []pane.Spec {
+	return []pane.Spec{{ID: "test", Title: "Test", Tab: true, New: func(*pane.Context) pane.Pane {
+		if panicNew.Load() {
+			panic("test panic while building the console")
+		}
+		return &testPane{act: act}
+	}}}
 }
 
 func (p *testPane) ID() string             { return "test" }

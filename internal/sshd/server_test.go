@@ -316,10 +316,21 @@ func TestPanicInOneSessionDoesNotAffectOthers(t *testing.T) {
 			t.Errorf("%s: exit status %d, want 1", key, code)
 		}
 	}
+	// A panic while the session handler builds the console, outside the
+	// program's own recovery.
+	h.panicNew.Store(true)
+	broken := h.openConsole(h.mustDial(k))
+	broken.waitFor("internal error; this session was closed")
+	if code := broken.exitStatus(); code != 1 {
+		t.Errorf("panic while building: exit status %d, want 1", code)
+	}
+	h.panicNew.Store(false)
+
 	survivor.send("/still-here")
 	survivor.waitFor("filter=[still-here]")
 	h.openConsole(h.mustDial(k)).waitFor("TESTPANE")
 	h.waitLog("console stopped without quitting")
+	h.waitLog("panic in session handler")
 }
 
 func TestHostKeyIsStableAcrossRestarts(t *testing.T) {
