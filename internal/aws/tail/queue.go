@@ -16,21 +16,27 @@ import (
 // It also loses nothing the screen could have kept, because the pane's ring
 // buffer evicts its oldest events the same way; the capacity is the pane's
 // buffer size.
+//
+// The queue holds the readers' slices as they are (an event is a few
+// hundred bytes; at 8 shards x 2 MiB/s of CloudWatch Logs that is hundreds
+// of thousands of events a second, and every copy shows); a consumer that
+// keeps up receives them without a copy.
 type queue struct {
-	mu      sync.Mutex
-	ring    []decode.Event
-	head, n int
-	dropped int   // since the last hand-over
-	total   int64 // since the start
-	stats   decode.Stats
-	errs    []error
-	done    bool
-	err     error
-	wake    chan struct{} // capacity 1: "something changed"
+	mu       sync.Mutex
+	capacity int
+	chunks   [][]decode.Event
+	n        int   // events in chunks
+	dropped  int   // since the last hand-over
+	total    int64 // dropped since the start
+	stats    decode.Stats
+	errs     []error
+	done     bool
+	err      error
+	wake     chan struct{} // capacity 1: "something changed"
 }
 
 func newQueue(capacity int) *queue {
-	return &queue{ring: make([]decode.Event, capacity), wake: make(chan struct{}, 1)}
+	return &queue{capacity: capacity, wake: make(chan struct{}, 1)}
 }
 
 func (q *queue) signal() {
@@ -40,21 +46,27 @@ func (q *queue) signal() {
 	}
 }
 
-// push appends one read's events, in order, with the decode statistics of
-// the records they came from.
+// push queues one read's events, in order, with the decode statistics of
+// the records they came from. The queue owns evs from then on.
 func (q *queue) push(evs []decode.Event, st decode.Stats) {
 	q.mu.Lock()
-	c := len(q.ring)
-	for i := range evs {
-		if q.n == c {
-			q.ring[q.head] = decode.Event{} // release its memory now
-			q.head = (q.head + 1) % c
-			q.n--
-			q.dropped++
-			q.total++
+	if len(evs) > 0 {
+		q.chunks = append(q.chunks, evs)
+		q.n += len(evs)
+	}
+	for over := q.n - q.capacity; over > 0; over = q.n - q.capacity {
+		head := q.chunks[0]
+		k := min(over, len(head))
+		clear(head[:k]) // release what the dropped events hold now
+		if k == len(head) {
+			q.chunks[0] = nil
+			q.chunks = q.chunks[1:]
+		} else {
+			q.chunks[0] = head[k:]
 		}
-		q.ring[(q.head+q.n)%c] = evs[i]
-		q.n++
+		q.n -= k
+		q.dropped += k
+		q.total += int64(k)
 	}
 	q.stats.Add(st)
 	q.mu.Unlock()
@@ -105,14 +117,19 @@ func (q *queue) next(ctx context.Context) (Batch, bool) {
 	for {
 		q.mu.Lock()
 		if q.n > 0 || q.dropped > 0 || len(q.errs) > 0 || q.stats != (decode.Stats{}) {
-			b := Batch{Events: make([]decode.Event, q.n), Dropped: q.dropped, Decoded: q.stats, Errors: q.errs}
-			c := len(q.ring)
-			for i := range b.Events {
-				j := (q.head + i) % c
-				b.Events[i] = q.ring[j]
-				q.ring[j] = decode.Event{}
+			b := Batch{Dropped: q.dropped, Decoded: q.stats, Errors: q.errs}
+			switch len(q.chunks) {
+			case 0:
+			case 1:
+				b.Events = q.chunks[0]
+			default:
+				b.Events = make([]decode.Event, 0, q.n)
+				for _, c := range q.chunks {
+					b.Events = append(b.Events, c...)
+				}
 			}
-			q.head, q.n, q.dropped, q.stats, q.errs = 0, 0, 0, decode.Stats{}, nil
+			clear(q.chunks)
+			q.chunks, q.n, q.dropped, q.stats, q.errs = q.chunks[:0], 0, 0, decode.Stats{}, nil
 			q.mu.Unlock()
 			return b, true
 		}

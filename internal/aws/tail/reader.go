@@ -43,13 +43,14 @@ type shardReader struct {
 	last string
 	// latestAt is when the first LATEST iterator was taken, for recovery
 	// before any record was delivered.
-	latestAt time.Time
-	iter     *string
-	pace     pacer
-	back     backoff
-	dec      *decode.Decoder
-	evs      []decode.Event
-	failures int // transient errors in a row
+	latestAt   time.Time
+	iter       *string
+	pace       pacer
+	back       backoff
+	dec        *decode.Decoder
+	evs        []decode.Event
+	lastEvents int // events of the last read, to size the next slice
+	failures   int // transient errors in a row
 }
 
 func newShardReader(t *Tailer, shard string, pos Position) *shardReader {
@@ -109,6 +110,9 @@ func (r *shardReader) protected() (res readerResult, perr error) {
 func (r *shardReader) loop() readerResult {
 	t := r.t
 	for {
+		if t.ctx.Err() != nil {
+			return readerResult{shard: r.shard, err: t.ctx.Err()}
+		}
 		if r.iter == nil {
 			if res, ok := r.newIterator(); !ok {
 				return res
@@ -154,7 +158,9 @@ func (r *shardReader) deliver(out *kinesis.GetRecordsOutput) {
 	t := r.t
 	bytes := 0
 	var st decode.Stats
-	r.evs = r.evs[:0]
+	// The slice goes to the queue; the next read starts a new one, sized
+	// like the last so decoding does not regrow it.
+	r.evs = make([]decode.Event, 0, max(r.lastEvents, len(out.Records)))
 	for i := range out.Records {
 		rec := &out.Records[i]
 		bytes += len(rec.Data)
@@ -175,9 +181,8 @@ func (r *shardReader) deliver(out *kinesis.GetRecordsOutput) {
 	if len(out.Records) == 0 {
 		return
 	}
-	// The queue keeps the events; the next read needs a fresh slice.
 	evs := r.evs
-	r.evs = nil
+	r.evs, r.lastEvents = nil, len(evs)
 	t.q.push(evs, st)
 	t.c.delivered(now, len(evs), st.ControlMessages, st.Problems)
 	r.last = deref(out.Records[len(out.Records)-1].SequenceNumber)
