@@ -60,6 +60,9 @@ type Fleet struct {
 	Kinesis *aws.Backend
 	ES      *es.Client
 	K8s     *k8s.Client
+	// IAM answers the permissions runbook's policy simulations; it is set
+	// with Kinesis (same account and credentials).
+	IAM aws.IAMAPI
 
 	mu     sync.Mutex
 	status map[string]Status
@@ -120,6 +123,9 @@ func newFleet(parent context.Context, t config.Target) *Fleet {
 func (f *Fleet) connectDemo(d *sim.Demo) {
 	// The simulator has no DescribeStreamSummary rate limit to respect.
 	f.Kinesis = aws.NewBackend(d.Kinesis, d.Kinesis, aws.Options{Profile: "demo", Region: "us-east-1", Now: d.Kinesis.Now, Sleep: d.Sleep, SummaryInterval: -1})
+	if d.IAM != nil {
+		f.IAM = d.IAM
+	}
 	f.ready(Kinesis, "demo/us-east-1")
 	c, err := es.New(es.Config{URLs: []string{demoESURL}, Transport: d.ES, Now: d.Kinesis.Now})
 	if err != nil {
@@ -163,6 +169,7 @@ func (f *Fleet) connectAWS(ctx context.Context, c config.AWS, hooks Hooks) {
 		return
 	}
 	f.Kinesis = b
+	f.IAM = aws.NewLazyIAM(aws.Config{Profile: c.Profile, Region: c.Region, MFACode: hooks.MFACode})
 	label := b.Region()
 	if b.Profile() != "" {
 		label = b.Profile() + "/" + label

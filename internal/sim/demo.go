@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/opsconsole/opsconsole/internal/sim/essim"
+	"github.com/opsconsole/opsconsole/internal/sim/iamsim"
 	"github.com/opsconsole/opsconsole/internal/sim/k8ssim"
 	"github.com/opsconsole/opsconsole/internal/sim/kinesissim"
 )
@@ -24,6 +25,8 @@ type Demo struct {
 	// K8s is the CoreDNS deployment on client-go's fake clientset; its
 	// "controllers" run in Step (Shared runs them every second).
 	K8s *k8ssim.Fleet
+	// IAM answers the permissions runbook's policy simulations.
+	IAM *iamsim.Sim
 	// Sleep, when set, replaces the backends' waits between polls (tests on
 	// a fake clock advance it instead of sleeping).
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -54,5 +57,6 @@ func NewDemo(now func() time.Time) *Demo {
 		Kinesis: kinesissim.NewDemo(kinesissim.Options{Now: now}),
 		ES:      essim.NewDemo(essim.WithClock(now)),
 		K8s:     k8ssim.New(now),
+		IAM:     iamsim.NewDemo(),
 	}
 }
