@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"os"
 	"os/user"
@@ -19,6 +20,7 @@ import (
 	"github.com/opsconsole/opsconsole/internal/decodecli"
 	"github.com/opsconsole/opsconsole/internal/ops"
 	"github.com/opsconsole/opsconsole/internal/ui"
+	"k8s.io/klog/v2"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -119,9 +121,17 @@ func localIdentity() ops.Identity {
 	return id
 }
 
+// quietLibraries sends what libraries log (client-go's klog, the standard
+// logger) to the diagnostics log: a line on stderr would tear the screen.
+func quietLibraries(logger *slog.Logger) {
+	klog.SetSlogLogger(logger)
+	log.SetOutput(slog.NewLogLogger(logger.Handler(), slog.LevelWarn).Writer())
+}
+
 func runConsole(opts *config.Options, stderr io.Writer) int {
 	logger, closeLog := openLog(opts.LogFile)
 	defer closeLog.Close()
+	quietLibraries(logger)
 	audit, auditErr := ops.OpenAudit(opts.AuditLog)
 	if auditErr != nil {
 		// The console still opens for looking; every action will be refused
