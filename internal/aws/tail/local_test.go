@@ -46,7 +46,7 @@ func TestTailThroughReshardAgainstKinesisLocal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tl.Stop()
-	for tl.Stats().Calls < 2 { // both shards positioned at LATEST
+	for tl.Stats().Positioned < 2 { // both shards hold their LATEST iterator
 		poll()
 	}
 

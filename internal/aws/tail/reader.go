@@ -44,6 +44,7 @@ type shardReader struct {
 	// latestAt is when the first LATEST iterator was taken, for recovery
 	// before any record was delivered.
 	latestAt   time.Time
+	positioned bool // it got its first iterator
 	iter       *string
 	pace       pacer
 	back       backoff
@@ -241,6 +242,10 @@ func (r *shardReader) newIterator() (readerResult, bool) {
 	r.recovered()
 	if r.start.Type == types.ShardIteratorTypeLatest && r.latestAt.IsZero() {
 		r.latestAt = now
+	}
+	if !r.positioned {
+		r.positioned = true
+		t.c.add(func(s *Stats) { s.Positioned++ })
 	}
 	r.iter = out.ShardIterator
 	if r.iter == nil {

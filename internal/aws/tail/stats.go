@@ -10,9 +10,11 @@ import (
 type Stats struct {
 	Stream string
 	From   Position
-	// ShardsReading is the number of shard readers running; ShardsDone the
-	// shards read to their end (closed by a reshard, then drained).
-	ShardsReading, ShardsDone int
+	// ShardsReading is the number of shard readers running, Positioned
+	// those of them that hold an iterator (a LATEST tail sees what is
+	// written after that), ShardsDone the shards read to their end (closed
+	// by a reshard, then drained).
+	ShardsReading, Positioned, ShardsDone int
 	// ReadLimit is the configured GetRecords calls per second per shard;
 	// ReadsPerShard is the measured rate, per shard being read.
 	ReadLimit     int
@@ -91,10 +93,13 @@ func (c *counters) add(f func(s *Stats)) {
 	f(&c.s)
 }
 
-func (c *counters) shardStopped(shard string, drained bool) {
+func (c *counters) shardStopped(shard string, positioned, drained bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.s.ShardsReading--
+	if positioned {
+		c.s.Positioned--
+	}
 	if drained {
 		c.s.ShardsDone++
 	}

@@ -517,7 +517,7 @@ func (t *Tailer) startReader(shard string, pos Position) {
 		defer t.wg.Done()
 		r := newShardReader(t, shard, pos)
 		res := r.run()
-		t.c.shardStopped(shard, res.drained)
+		t.c.shardStopped(shard, r.positioned, res.drained)
 		select {
 		case t.events <- res:
 		case <-t.ctx.Done():

@@ -87,8 +87,8 @@ func TestLatestReadsEveryShardExactlyOnceInOrder(t *testing.T) {
 	e.put("orders", keys, 3, map[string]int{}, 0) // before the tail: not shown
 	tl := e.start("orders", tail.Options{})
 	c := collect(t, tl)
-	for tl.Stats().Calls < 4 {
-		runtime.Gosched() // every shard has its LATEST iterator after one read
+	for tl.Stats().Positioned < 4 {
+		runtime.Gosched() // every shard has its LATEST iterator
 	}
 	e.put("orders", keys, 25, next, 0)
 	c.waitFor(t, "1000 events", func(c *collector) bool { return len(c.events) >= total(next) })
@@ -255,7 +255,7 @@ func TestExpiredLatestIteratorBeforeAnyRecordLosesNothing(t *testing.T) {
 	next := map[string]int{}
 	tl := e.start("orders", tail.Options{})
 	c := collect(t, tl)
-	for tl.Stats().Calls < 1 {
+	for tl.Stats().Positioned < 1 {
 		runtime.Gosched()
 	}
 	e.clk.Advance(6 * time.Minute)

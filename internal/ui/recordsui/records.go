@@ -151,8 +151,9 @@ func (p *Pane) Init() tea.Cmd {
 func (p *Pane) start() tea.Cmd {
 	p.stop()
 	p.gen++
+	f := p.buf.f // the filter outlives the buffer
 	p.buf = newBuffer(p.buf.capacity())
-	p.buf.setFilter(p.currentFilter())
+	p.buf.setFilter(f)
 	p.follow, p.paused, p.held, p.detail, p.top = true, false, nil, nil, nil
 	p.endErr, p.startErr, p.errs, p.stats = nil, nil, nil, tail.Stats{}
 	p.tailArgs = p.args()
@@ -370,13 +371,6 @@ func (p *Pane) Filter() string {
 		return ""
 	}
 	return p.buf.f.raw
-}
-
-func (p *Pane) currentFilter() *filter {
-	if p.buf == nil {
-		return nil
-	}
-	return p.buf.f
 }
 
 // Back closes the detail or top-messages view (pane.Backer).

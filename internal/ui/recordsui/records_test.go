@@ -507,7 +507,7 @@ func TestBufferIsBounded(t *testing.T) {
 // The tail's health is on screen: dropped events, throttles, errors.
 func TestStatusShowsTheTailsHealth(t *testing.T) {
 	p := newTestPane(t, false, 100)
-	p.stats = tail.Stats{Stream: "app-logs", ShardsReading: 4, ShardsDone: 2, ReadLimit: 1, ReadsPerShard: 0.98,
+	p.stats = tail.Stats{Stream: "app-logs", ShardsReading: 4, Positioned: 4, ShardsDone: 2, ReadLimit: 1, ReadsPerShard: 0.98,
 		BytesPerSec: 3.5 * (1 << 20), EventsPerSec: 1234, MillisBehind: 90_000, Throttles: 3, ExpiredRecovered: 1,
 		ControlMessages: 7, Dropped: 4200}
 	feed(p, ev(1, "info", "x"))
@@ -546,8 +546,12 @@ func TestNoBackendIsExplained(t *testing.T) {
 	if err := p.SetArgs([]string{"app-logs"}, nil); err != nil {
 		t.Fatal(err)
 	}
+	p.SetFilter("level:error")
 	p.Init()
 	if out := p.View(80, 20); !strings.Contains(out, "cannot tail app-logs") || !strings.Contains(out, errNoBackend.Error()) {
 		t.Errorf("view:\n%s", out)
+	}
+	if p.Filter() != "level:error" {
+		t.Errorf("a new tail dropped the filter: %q", p.Filter())
 	}
 }

@@ -45,6 +45,9 @@ func (p *Pane) statusLines(width, height int) []string {
 	}
 	pos = append(pos, item{where, style.Normal})
 	shards := fmt.Sprintf("%d shards", s.ShardsReading)
+	if s.Positioned < s.ShardsReading {
+		shards = fmt.Sprintf("positioning %d/%d shards", s.Positioned, s.ShardsReading)
+	}
 	if s.ShardsDone > 0 {
 		shards += fmt.Sprintf(" (+%d drained)", s.ShardsDone)
 	}
@@ -54,7 +57,7 @@ func (p *Pane) statusLines(width, height int) []string {
 		item{units.ByteRate(s.BytesPerSec), style.Normal},
 		item{units.Count(s.EventsPerSec) + " events/s", style.Normal},
 	)
-	behind := item{"behind " + units.Duration(time.Duration(s.MillisBehind)*time.Millisecond), style.Normal}
+	behind := item{"behind " + behindText(s.MillisBehind), style.Normal}
 	if s.MillisBehind >= 60_000 {
 		behind.tone = style.Warn
 		behind.text = "! " + behind.text
@@ -87,6 +90,15 @@ func (p *Pane) statusLines(width, height int) []string {
 		return []string{p.join(append(pos[:1], counts...), width)}
 	}
 	return []string{p.join(pos, width), p.join(counts, width)}
+}
+
+// behindText is MillisBehindLatest the way an operator reads it: 350ms,
+// 12s, 41m.
+func behindText(ms int64) string {
+	if ms < 1000 {
+		return fmt.Sprintf("%dms", ms)
+	}
+	return units.Duration(time.Duration(ms) * time.Millisecond)
 }
 
 func toneIf(cond bool, t style.Tone) style.Tone {
