@@ -1,6 +1,7 @@
 package recordsui
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -8,9 +9,21 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/opsconsole/opsconsole/internal/aws"
+	"github.com/opsconsole/opsconsole/internal/config"
+	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/sim/kinesissim"
-	"github.com/opsconsole/opsconsole/internal/ui/pane"
 )
+
+// FleetSource explains a target without Kinesis in the operator's words.
+func TestFleetSourceExplainsAMissingBackend(t *testing.T) {
+	c := testContext(t, false, 100)
+	c.Backends = fleet.Connect(context.Background(), c.Options, config.Target{Name: "es-only"}, fleet.Hooks{})
+	defer c.Backends.Close()
+	c.Target = c.Backends.Target
+	if b, err := FleetSource(c); b != nil || err == nil || !strings.Contains(err.Error(), "not configured for target es-only") || !strings.Contains(err.Error(), "--profile") {
+		t.Errorf("FleetSource = %v, %v", b, err)
+	}
+}
 
 // The pane end to end on the demo fleet's app-logs stream: a real tail
 // through the simulator, its batches through Update, the repetitive error
@@ -19,7 +32,9 @@ func TestPaneTailsTheDemoStream(t *testing.T) {
 	clk := kinesissim.NewFakeClock(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
 	s := kinesissim.NewDemo(kinesissim.Options{Now: clk.Now})
 	b := aws.NewBackend(s, s, aws.Options{Now: clk.Now})
-	p := New(testContext(t, false, 10000), func(*pane.Context) (*aws.Backend, error) { return b, nil })
+	c := testContext(t, false, 10000)
+	c.Backends = fleet.Assemble(config.Target{Name: "demo-staging"}, b, nil, nil)
+	p := New(c, FleetSource)
 	if err := p.SetArgs([]string{kinesissim.DemoAppLogs}, map[string]string{"from": "trim-horizon"}); err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,7 @@ import (
 
 	"github.com/opsconsole/opsconsole/internal/aws"
 	"github.com/opsconsole/opsconsole/internal/aws/tail"
+	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ui/keys"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/style"
@@ -50,6 +51,25 @@ const ID = "records"
 // Source gives the pane its target's Kinesis backend; the error says, in
 // the operator's words, why there is none (not configured, failed).
 type Source func(c *pane.Context) (*aws.Backend, error)
+
+// FleetSource is the target's Kinesis backend from the pane context's
+// fleet, or why there is none.
+func FleetSource(c *pane.Context) (*aws.Backend, error) {
+	if c.Backends == nil {
+		return nil, errors.New("no backends are connected")
+	}
+	if b := c.Backends.Kinesis; b != nil {
+		return b, nil
+	}
+	st := c.Backends.Status(fleet.Kinesis)
+	if st.Err != nil {
+		return nil, st.Err
+	}
+	if st.Hint != "" {
+		return nil, errors.New("Kinesis is not configured for target " + c.Target.DisplayName() + ": " + st.Hint)
+	}
+	return nil, errors.New("Kinesis is still connecting; r retries")
+}
 
 // Spec registers the pane.
 func Spec(src Source) pane.Spec {
