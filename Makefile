@@ -30,6 +30,8 @@ peers:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	# The tail must keep up with 8 shards at 2 MiB/s each on one core.
+	$(GO) test -run '^$$' -bench 8Shards -cpu 1 -benchtime 6x ./internal/aws/tail/
 
 # opsconsole decode against a plain Python 3 decoder on the same 100 MB.
 bench-decode:

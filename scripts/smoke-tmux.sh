@@ -26,13 +26,13 @@ run() {
   tmux -L "$sock" new-session -d -s smoke -x "$cols" -y "$rows" \
     "env $envs XDG_STATE_HOME=$state XDG_CONFIG_HOME=$state $bin --demo; echo \"exit=\$?\"; sleep 30"
   wait_for "opsconsole"
-  # pane id : text that proves the pane drew
-  for p in "streams:app-logs" "shards:shard" "nodes:default-0" "indices:functionbeat" \
+  # command : text that proves the pane drew
+  for p in "streams:app-logs" "shards app-logs:shardId-000000000001" "records app-logs:payment-gateway" "nodes:default-0" "indices:functionbeat" \
            "es-shards:functionbeat" "ilm:functionbeat" "coredns:coredns" "runbooks:kinesis-consumer-lag" \
            "audit:audit" "ctx:demo-prod"; do
-    id="${p%%:*}"; text="${p#*:}"
+    cmd="${p%%:*}"; text="${p#*:}"
     tmux -L "$sock" send-keys -t smoke Escape
-    tmux -L "$sock" send-keys -t smoke -l ":$id"
+    tmux -L "$sock" send-keys -t smoke -l ":$cmd"
     tmux -L "$sock" send-keys -t smoke Enter
     wait_for "$text"
   done

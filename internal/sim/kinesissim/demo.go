@@ -1,14 +1,10 @@
 package kinesissim
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"io"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
@@ -128,18 +124,29 @@ func demoRand(stream string) *rand.Rand {
 	return rand.New(rand.NewPCG(h.Sum64(), 0x5eed))
 }
 
+// demoMessage is a log line template and the range of its number, so the
+// demo never logs "attempt 738 of 3".
+type demoMessage struct {
+	format   string
+	min, max int
+}
+
 var (
-	infoMessages = []string{
-		"GET /api/cart 200 in %dms",
-		"POST /api/checkout 201 in %dms",
-		"cache hit ratio %d%% over the last minute",
-		"GET /api/products?page=%d 200",
+	infoMessages = []demoMessage{
+		{"GET /api/cart 200 in %dms", 3, 250},
+		{"POST /api/checkout 201 in %dms", 20, 400},
+		{"cache hit ratio %d%% over the last minute", 60, 99},
+		{"GET /api/products?page=%d 200", 1, 250},
 	}
-	warnMessages = []string{
-		"retrying inventory reservation, attempt %d of 3",
-		"slow query on orders table: %dms",
+	warnMessages = []demoMessage{
+		{"retrying inventory reservation, attempt %d of 3", 2, 3},
+		{"slow query on orders table: %dms", 300, 900},
 	}
 )
+
+func (m demoMessage) render(g *generator) string {
+	return fmt.Sprintf(m.format, m.min+g.rnd.IntN(m.max-m.min+1))
+}
 
 // appLogRecord is what a CloudWatch Logs subscription filter puts: a gzip'd
 // envelope of 1-8 ECS JSON log lines, or now and then a CONTROL_MESSAGE.
@@ -162,30 +169,15 @@ func appLogRecord(g *generator, pk string, at time.Time) []byte {
 			line.Level, line.Message = "error", fmt.Sprintf(DemoRepetitiveError, 40000+g.rnd.IntN(60000))
 			line.Function, line.File, line.Line = "payments.(*Client).Charge", "payments/client.go", 88
 		case r < 5:
-			line.Level, line.Message = "warn", fmt.Sprintf(warnMessages[g.rnd.IntN(len(warnMessages))], 1+g.rnd.IntN(900))
+			line.Level, line.Message = "warn", warnMessages[g.rnd.IntN(len(warnMessages))].render(g)
 		default:
-			line.Message = fmt.Sprintf(infoMessages[g.rnd.IntN(len(infoMessages))], 1+g.rnd.IntN(250))
+			line.Message = infoMessages[g.rnd.IntN(len(infoMessages))].render(g)
 		}
 		events[i] = encode.LogEvent{Timestamp: ts, Message: line.JSON()}
 	}
 	env := encode.Envelope{Owner: DemoAccount, LogGroup: group, LogStream: pk,
 		SubscriptionFilters: []string{"to-app-logs"}, LogEvents: events}
-	return gzipPooled(env.JSON())
-}
-
-// gzipPool reuses compressors: a new gzip.Writer allocates about a
-// megabyte, which dominated the demo's start-up. The bytes are a valid
-// single-member gzip stream like encode.CWLEnvelope's.
-var gzipPool = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
-
-func gzipPooled(b []byte) []byte {
-	var buf bytes.Buffer
-	zw := gzipPool.Get().(*gzip.Writer)
-	zw.Reset(&buf)
-	_, _ = zw.Write(b) // writes to a bytes.Buffer cannot fail
-	_ = zw.Close()
-	gzipPool.Put(zw)
-	return buf.Bytes()
+	return encode.CWLEnvelope(env)
 }
 
 var pages = []string{"/", "/products", "/products/42", "/cart", "/checkout", "/search?q=boots"}
