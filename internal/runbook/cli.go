@@ -232,17 +232,17 @@ func markdownBlock(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// ParseParams reads --param k=v flags.
+// ParseParams reads NAME=VALUE parameters (--param flags, :runbook arguments).
 func ParseParams(flags []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, f := range flags {
 		k, v, ok := strings.Cut(f, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return nil, fmt.Errorf("--param %q: write it as NAME=VALUE", f)
+			return nil, fmt.Errorf("parameter %q: write it as NAME=VALUE", f)
 		}
 		if _, dup := out[k]; dup {
-			return nil, fmt.Errorf("--param %s is given twice", k)
+			return nil, fmt.Errorf("parameter %s is given twice", k)
 		}
 		out[k] = v
 	}

@@ -524,7 +524,7 @@ func (r *Run) RunAll(ctx context.Context, progress func(stepID string, res *Resu
 			progress(id, &res)
 		}
 	}
-	r.timeline.finish(r.info.Now())
+	r.timeline.Finish(r.info.Now())
 }
 
 // Verdict is the run's overall verdict: error when any check could not

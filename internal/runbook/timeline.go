@@ -72,7 +72,8 @@ func newTimeline(rb *Runbook, info RunInfo, params map[string]string) *Timeline 
 
 func (t *Timeline) add(e Entry) { t.Entries = append(t.Entries, e) }
 
-func (t *Timeline) finish(at time.Time) { t.Finished = at }
+// Finish stamps when the run (or the export of it) ended.
+func (t *Timeline) Finish(at time.Time) { t.Finished = at }
 
 // safe makes outside text one clean line for a Markdown file that will be
 // pasted and viewed in terminals and browsers.
@@ -194,15 +195,25 @@ func TimelineDir(auditLog string) string {
 	return filepath.Join(filepath.Dir(auditLog), "timelines")
 }
 
-// Write saves the timeline as Markdown in dir (created 0700) as
-// <UTC start>-<runbook id>.md with mode 0600, never overwriting an earlier
-// export, and returns the path.
+// FileName is the timeline's export name: <UTC start>-<runbook id>.md.
+func (t *Timeline) FileName() string {
+	return t.Started.UTC().Format("20060102T150405Z") + "-" + t.RunbookID + ".md"
+}
+
+// Write saves the timeline as Markdown in dir; see WriteFile.
 func (t *Timeline) Write(dir string) (string, error) {
+	return WriteFile(dir, t.FileName(), []byte(t.Markdown()))
+}
+
+// WriteFile saves an exported timeline in dir (created 0700) with mode
+// 0600, never overwriting an earlier export (name-2.md, name-3.md...),
+// and returns the path. Callers that must not share the timeline with
+// another goroutine render it first and write here.
+func WriteFile(dir, name string, body []byte) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("timeline: cannot create %s: %w", dir, err)
 	}
-	base := t.Started.UTC().Format("20060102T150405Z") + "-" + t.RunbookID
-	body := []byte(t.Markdown())
+	base := strings.TrimSuffix(name, ".md")
 	for n := 1; n < 1000; n++ {
 		name := base + ".md"
 		if n > 1 {

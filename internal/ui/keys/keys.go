@@ -76,6 +76,7 @@ var defaults = []def{
 	{"restart", "coredns", []string{"ctrl+r"}, "ctrl+r", "restart"},
 	{"scale", "coredns", []string{"+"}, "+", "scale"},
 	{"run-step", "runbook", []string{"x"}, "x", "run step"},
+	{"run-all", "runbook", []string{"X"}, "X", "run from here"},
 	{"fix", "runbook", []string{"F"}, "F", "apply fix"},
 	{"skip", "runbook", []string{"n"}, "n", "skip step"},
 	{"export-timeline", "runbook", []string{"E"}, "E", "export timeline"},
