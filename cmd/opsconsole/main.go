@@ -53,6 +53,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runServe(&opts, stderr)
 	case "decode":
 		return runDecode(&opts, stdin, stdout, stderr)
+	case "runbook":
+		return runRunbook(&opts, stdout, stderr)
 	case "":
 		return runConsole(&opts, stderr)
 	}
