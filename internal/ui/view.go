@@ -104,15 +104,18 @@ func (a *App) headerView(w int) string {
 		}
 		return out
 	}
-	for _, variant := range []struct {
+	// Ever more compact until it fits: drop the program name, shorten
+	// "not configured", tighten the spacing.
+	for _, v := range []struct {
 		title, short bool
-	}{{true, false}, {true, true}, {false, true}} {
+		sep          string
+	}{{true, false, "  "}, {true, true, "  "}, {false, true, "  "}, {false, true, " "}} {
 		parts := append([]string(nil), badges...)
-		if variant.title {
+		if v.title {
 			parts = append([]string{st.Header.Render("opsconsole")}, parts...)
 		}
-		line := " " + strings.Join(append(parts, contexts(variant.short)...), "  ")
-		if ansi.StringWidth(line) <= w || variant.short {
+		line := " " + strings.Join(append(parts, contexts(v.short)...), v.sep)
+		if ansi.StringWidth(line) <= w || v.sep == " " {
 			return truncateLine(line, w)
 		}
 	}

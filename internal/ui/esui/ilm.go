@@ -167,6 +167,14 @@ func (p *ilmPane) View(width, height int) string {
 	for _, w := range p.ov.Warnings {
 		footer = append(footer, st.Tone(style.Warn, " ! "+pane.OneLine(w)))
 	}
+	// The selected row's detail in full: an ILM error's reason is what
+	// the operator needs, and the column cuts it.
+	if r, ok := p.list.Tbl.Selected(); ok && p.list.Detail == nil && len(r.Cells) > 2 {
+		lines := pane.Wrap(r.Cells[2].Text, width-2)
+		for i := 0; i < len(lines) && i < 2; i++ {
+			footer = append(footer, " "+st.Tone(r.Cells[0].Tone, lines[i]))
+		}
+	}
 	return p.list.View(width, height, []string{head}, footer)
 }
 
