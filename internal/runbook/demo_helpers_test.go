@@ -27,7 +27,7 @@ type demoRig struct {
 	audit  string
 }
 
-func newRig(t *testing.T) *demoRig {
+func newRig(t testing.TB) *demoRig {
 	t.Helper()
 	clock := kinesissim.NewFakeClock(start)
 	d := sim.NewDemo(clock.Now)

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/opsconsole/opsconsole/internal/aws"
 	"github.com/opsconsole/opsconsole/internal/aws/analysis"
 	"github.com/opsconsole/opsconsole/internal/decode"
 )
@@ -190,7 +191,7 @@ func readShardSince(ctx context.Context, env *Env, stream, shard string, from ti
 				return recs, false, err
 			}
 		}
-		page, err := api.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: sdkaws.Int32(1000)})
+		page, err := getRecordsPolitely(ctx, env, api, iter)
 		if err != nil {
 			return recs, false, err
 		}
@@ -204,4 +205,20 @@ func readShardSince(ctx context.Context, env *Env, stream, shard string, from ti
 		}
 	}
 	return recs, iter != nil, nil
+}
+
+// getRecordsPolitely reads one page, backing off when the shard's read
+// limit is reached (production consumers share it): a throttled sample
+// waits, it does not fail.
+func getRecordsPolitely(ctx context.Context, env *Env, api aws.RecordReader, iter *string) (*kinesis.GetRecordsOutput, error) {
+	for attempt := 0; ; attempt++ {
+		page, err := api.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter, Limit: sdkaws.Int32(1000)})
+		var thr *types.ProvisionedThroughputExceededException
+		if err == nil || !errors.As(err, &thr) || attempt == 3 {
+			return page, err
+		}
+		if err := env.sleep(ctx, time.Duration(attempt+1)*time.Second); err != nil {
+			return nil, err
+		}
+	}
 }

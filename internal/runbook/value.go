@@ -160,6 +160,8 @@ func formatDuration(d time.Duration) string {
 	}
 	if d >= time.Second {
 		d = d.Round(time.Second)
+	} else if d >= time.Millisecond {
+		d = d.Round(time.Millisecond)
 	}
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
