@@ -25,7 +25,7 @@ run() {
   tmux -L "$sock" kill-server 2>/dev/null || true
   tmux -L "$sock" new-session -d -s smoke -x "$cols" -y "$rows" \
     "env $envs XDG_STATE_HOME=$state XDG_CONFIG_HOME=$state $bin --demo; echo \"exit=\$?\"; sleep 30"
-  wait_for "opsconsole"
+  wait_for "demo-staging"
   # command : text that proves the pane drew
   for p in "streams:app-logs" "shards app-logs:shardId-000000000001" "records app-logs:payment-gateway" "nodes:default-0" "indices:functionbeat" \
            "es-shards:functionbeat" "ilm:functionbeat" "coredns:coredns" "runbooks:kinesis-consumer-lag" \
