@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
@@ -23,7 +25,7 @@ const benchShards = 10000
 // (serialisation, signing, JSON decoding and hash-key parsing included).
 func BenchmarkListShards10k(b *testing.B) {
 	b.Run("sim", func(b *testing.B) {
-		clk := kinesissim.NewFakeClock(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+		clk := simclock.New(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 		s := kinesissim.New(kinesissim.Options{Now: clk.Now})
 		if _, err := s.CreateStream(context.Background(), &kinesis.CreateStreamInput{StreamName: sdkaws.String("wide"), ShardCount: sdkaws.Int32(benchShards)}); err != nil {
 			b.Fatal(err)

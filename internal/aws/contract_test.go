@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
@@ -35,7 +37,7 @@ type peer struct {
 const testPageSize = 2
 
 func simPeer(t *testing.T) peer {
-	clk := kinesissim.NewFakeClock(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
+	clk := simclock.New(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
 	s := kinesissim.New(kinesissim.Options{Now: clk.Now})
 	b := awsbackend.NewBackend(s, s, awsbackend.Options{
 		Profile: "sim", Region: "us-east-1",

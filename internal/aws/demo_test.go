@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
@@ -20,9 +22,9 @@ import (
 	"github.com/opsconsole/opsconsole/internal/sim/kinesissim"
 )
 
-func demo(t *testing.T) (*kinesissim.Sim, *awsbackend.Backend, *kinesissim.FakeClock) {
+func demo(t *testing.T) (*kinesissim.Sim, *awsbackend.Backend, *simclock.Clock) {
 	t.Helper()
-	clk := kinesissim.NewFakeClock(time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC))
+	clk := simclock.New(time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC))
 	s := kinesissim.NewDemo(kinesissim.Options{Now: clk.Now})
 	b := awsbackend.NewBackend(s, s, awsbackend.Options{Profile: "demo", Region: "us-east-1", Now: clk.Now,
 		Sleep: func(ctx context.Context, d time.Duration) error { clk.Advance(d); return ctx.Err() }, SummaryInterval: -1})
@@ -78,7 +80,7 @@ func TestDemoFleetShowsWhatTheRunbooksLookFor(t *testing.T) {
 	}
 }
 
-func hotShard(t *testing.T, b *awsbackend.Backend, stream string, shards []awsbackend.Shard, clk *kinesissim.FakeClock) map[string]analysis.Heat {
+func hotShard(t *testing.T, b *awsbackend.Backend, stream string, shards []awsbackend.Shard, clk *simclock.Clock) map[string]analysis.Heat {
 	t.Helper()
 	var ids []string
 	for _, s := range analysis.OpenShards(shards) {

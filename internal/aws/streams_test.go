@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
@@ -16,8 +18,8 @@ import (
 )
 
 // manyStreams is a simulator with n ACTIVE one-shard streams.
-func manyStreams(t testing.TB, n int) (*kinesissim.Sim, *kinesissim.FakeClock, []string) {
-	clk := kinesissim.NewFakeClock(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
+func manyStreams(t testing.TB, n int) (*kinesissim.Sim, *simclock.Clock, []string) {
+	clk := simclock.New(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
 	s := kinesissim.New(kinesissim.Options{Now: clk.Now})
 	var names []string
 	for i := range n {
@@ -145,7 +147,7 @@ func TestLoadSummariesStopsWhenCancelled(t *testing.T) {
 // expired (the clock jumps six minutes), as when a page takes too long.
 type expiring struct {
 	awsbackend.KinesisAPI
-	clk        *kinesissim.FakeClock
+	clk        *simclock.Clock
 	always     bool
 	done       bool
 	calls      int
@@ -165,7 +167,7 @@ func (e *expiring) ListShards(ctx context.Context, in *kinesis.ListShardsInput, 
 }
 
 func TestListShardsRestartsWhenTheTokenExpires(t *testing.T) {
-	clk := kinesissim.NewFakeClock(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
+	clk := simclock.New(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
 	s := kinesissim.New(kinesissim.Options{Now: clk.Now})
 	if _, err := s.CreateStream(context.Background(), &kinesis.CreateStreamInput{StreamName: sdkaws.String("wide"), ShardCount: sdkaws.Int32(7)}); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
@@ -30,9 +32,9 @@ var mutations = []string{"UpdateShardCount", "SplitShard", "MergeShards", "Incre
 //	         closed and shard 3 covers a single key
 //	huge     provisioned, 6,000 shards
 //	metered  provisioned, shard-level metrics all on
-func fixture(t *testing.T) (*kinesissim.Sim, *awsbackend.Backend, *kinesissim.FakeClock) {
+func fixture(t *testing.T) (*kinesissim.Sim, *awsbackend.Backend, *simclock.Clock) {
 	t.Helper()
-	clk := kinesissim.NewFakeClock(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
+	clk := simclock.New(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
 	s := kinesissim.New(kinesissim.Options{Now: clk.Now})
 	ctx := context.Background()
 	mk := func(name string, n int, mode types.StreamMode) {

@@ -5,41 +5,24 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/opsconsole/opsconsole/internal/es"
 	"github.com/opsconsole/opsconsole/internal/sim/essim"
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
 )
 
-// clock is a settable clock shared by the simulator and the client, so
-// tests move time instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 11, 3, 10, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock is the clock shared by the simulator and the client, so tests
+// move time instead of sleeping.
+func newClock() *simclock.Clock { return simclock.New(time.Date(2025, 11, 3, 10, 0, 0, 0, time.UTC)) }
 
 // env is a demo cluster behind a recorder, with a client on it.
 type env struct {
 	sim   *essim.Server
 	rec   *essim.Recorder
 	c     *es.Client
-	clock *clock
+	clock *simclock.Clock
 }
 
 const demoURL = "http://es.demo.invalid:9200"

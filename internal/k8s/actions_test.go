@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	"go.uber.org/goleak"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -23,7 +25,7 @@ var start = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 // writing a temp audit log.
 type demo struct {
 	fleet  *k8ssim.Fleet
-	clock  *k8ssim.ManualClock
+	clock  *simclock.Clock
 	client *k8s.Client
 	runner *ops.Runner
 	audit  string
@@ -31,7 +33,7 @@ type demo struct {
 
 func newDemo(t *testing.T) *demo {
 	t.Helper()
-	clk := k8ssim.NewManualClock(start)
+	clk := simclock.New(start)
 	f := k8ssim.New(clk.Now)
 	c, err := f.Client(k8s.WithContextName("demo-staging"), k8s.WithCoalesce(time.Millisecond))
 	if err != nil {

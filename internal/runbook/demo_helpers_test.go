@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	"github.com/opsconsole/opsconsole/internal/config"
 	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ops"
 	"github.com/opsconsole/opsconsole/internal/sim"
-	"github.com/opsconsole/opsconsole/internal/sim/kinesissim"
 )
 
 // start pins the demo's clock so every run sees the same fleet.
@@ -20,7 +21,7 @@ var start = time.Date(2026, 11, 21, 3, 4, 5, 0, time.UTC)
 // and an ops.Runner writing a temporary audit log.
 type demoRig struct {
 	demo   *sim.Demo
-	clock  *kinesissim.FakeClock
+	clock  *simclock.Clock
 	fleet  *fleet.Fleet
 	env    *Env
 	runner *ops.Runner
@@ -29,7 +30,7 @@ type demoRig struct {
 
 func newRig(t testing.TB) *demoRig {
 	t.Helper()
-	clock := kinesissim.NewFakeClock(start)
+	clock := simclock.New(start)
 	d := sim.NewDemo(clock.Now)
 	d.Sleep = func(ctx context.Context, dur time.Duration) error { clock.Advance(dur); return ctx.Err() }
 	f := fleet.ConnectDemo(context.Background(), config.Target{Name: "demo-staging", Environment: "staging", Demo: true}, d)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -20,7 +22,6 @@ import (
 	"github.com/opsconsole/opsconsole/internal/fleet"
 	"github.com/opsconsole/opsconsole/internal/ops"
 	"github.com/opsconsole/opsconsole/internal/sim"
-	"github.com/opsconsole/opsconsole/internal/sim/kinesissim"
 	"github.com/opsconsole/opsconsole/internal/ui/keys"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 )
@@ -34,7 +35,7 @@ type testConsole struct {
 	action   *countingAction
 	// demo is this test's own simulated fleet on clock.
 	demo  *sim.Demo
-	clock *kinesissim.FakeClock
+	clock *simclock.Clock
 }
 
 // countingAction is a remediation whose Apply is counted, so a test can
@@ -99,7 +100,7 @@ func newTestConsole(t *testing.T, profile termenv.Profile, args ...string) *test
 	t.Cleanup(func() { audit.Close() })
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(profile)
-	clock := kinesissim.NewFakeClock(fixedNow)
+	clock := simclock.New(fixedNow)
 	demo := sim.NewDemo(clock.Now)
 	demo.Sleep = func(ctx context.Context, d time.Duration) error { clock.Advance(d); return ctx.Err() }
 	tc := &testConsole{auditLog: opts.AuditLog, action: &countingAction{}, demo: demo, clock: clock}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	"go.uber.org/goleak"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
@@ -20,9 +22,9 @@ import (
 
 var start = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 
-func newFleet(t *testing.T) (*Fleet, *ManualClock) {
+func newFleet(t *testing.T) (*Fleet, *simclock.Clock) {
 	t.Helper()
-	clk := NewManualClock(start)
+	clk := simclock.New(start)
 	return New(clk.Now), clk
 }
 
@@ -60,7 +62,7 @@ func deploy(t *testing.T, f *Fleet) *appsv1.Deployment {
 	return d
 }
 
-func step(t *testing.T, f *Fleet, clk *ManualClock, d time.Duration) {
+func step(t *testing.T, f *Fleet, clk *simclock.Clock, d time.Duration) {
 	t.Helper()
 	clk.Advance(d)
 	if err := f.Step(); err != nil {

@@ -49,7 +49,7 @@ const (
 
 // NewDemo returns the demo fleet, with an hour of CloudWatch history and ten
 // minutes of records already there. opts.Now is honoured (the demo runs on
-// the wall clock; tests pass a FakeClock); unset delays default to what makes
+// the wall clock; tests pass a simclock.Clock); unset delays default to what makes
 // UPDATING visible in the console (8 s).
 func NewDemo(opts Options) *Sim {
 	if opts.UpdateDelay == 0 {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
@@ -137,7 +139,7 @@ func TestGetMetricDataRulesAndPagination(t *testing.T) {
 }
 
 func TestDemoIsDeterministicAndAlive(t *testing.T) {
-	read := func(s *Sim, clk *FakeClock) string {
+	read := func(s *Sim, clk *simclock.Clock) string {
 		out, err := s.GetMetricData(context.Background(), &cloudwatch.GetMetricDataInput{
 			StartTime: aws.Time(clk.Now().Add(-10 * time.Minute)), EndTime: aws.Time(clk.Now().Truncate(time.Minute)),
 			MetricDataQueries: []cwtypes.MetricDataQuery{mq("a", "IncomingBytes", "Sum", 60, "StreamName", DemoAppLogs)}})
@@ -147,7 +149,7 @@ func TestDemoIsDeterministicAndAlive(t *testing.T) {
 		return fmt.Sprint(out.MetricDataResults[0].Values)
 	}
 	at := time.Date(2025, 6, 1, 9, 30, 0, 0, time.UTC)
-	c1, c2 := NewFakeClock(at), NewFakeClock(at)
+	c1, c2 := simclock.New(at), simclock.New(at)
 	d1, d2 := NewDemo(Options{Now: c1.Now}), NewDemo(Options{Now: c2.Now})
 	first := read(d1, c1)
 	if first != read(d2, c2) {

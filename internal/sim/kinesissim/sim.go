@@ -27,7 +27,7 @@ import (
 
 // Options tune the simulator. Zero values take the defaults noted.
 type Options struct {
-	// Now is the clock; nil means time.Now. Use a FakeClock in tests.
+	// Now is the clock; nil means time.Now. Use a simclock.Clock in tests.
 	Now func() time.Time
 	// Region and Account appear in ARNs (us-east-1, 123456789012).
 	Region, Account string

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
@@ -17,14 +19,14 @@ import (
 
 var t0 = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
 
-func newTestSim(t *testing.T) (*Sim, *FakeClock) {
+func newTestSim(t *testing.T) (*Sim, *simclock.Clock) {
 	t.Helper()
-	clk := NewFakeClock(t0)
+	clk := simclock.New(t0)
 	return New(Options{Now: clk.Now}), clk
 }
 
 // create makes an ACTIVE provisioned stream with n shards.
-func create(t *testing.T, s *Sim, clk *FakeClock, name string, n int) {
+func create(t *testing.T, s *Sim, clk *simclock.Clock, name string, n int) {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := s.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(int32(n))}); err != nil {

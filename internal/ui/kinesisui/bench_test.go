@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	tea "github.com/charmbracelet/bubbletea"
@@ -19,7 +21,7 @@ import (
 // with 10,000 shards: list (paginated), analyse (lineage, heat, keyspace
 // map) and render at 200x50; and a cursor move plus render alone.
 func BenchmarkShardsPane10k(b *testing.B) {
-	clk := kinesissim.NewFakeClock(time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
+	clk := simclock.New(time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
 	s := kinesissim.New(kinesissim.Options{Now: clk.Now})
 	if _, err := s.CreateStream(context.Background(), &kinesis.CreateStreamInput{StreamName: sdkaws.String("wide"), ShardCount: sdkaws.Int32(10000)}); err != nil {
 		b.Fatal(err)

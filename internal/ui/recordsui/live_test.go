@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opsconsole/opsconsole/internal/sim/simclock"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/opsconsole/opsconsole/internal/aws"
@@ -29,7 +31,7 @@ func TestFleetSourceExplainsAMissingBackend(t *testing.T) {
 // through the simulator, its batches through Update, the repetitive error
 // on top of the top-messages view, and the tail stopped by Close.
 func TestPaneTailsTheDemoStream(t *testing.T) {
-	clk := kinesissim.NewFakeClock(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
+	clk := simclock.New(time.Date(2025, 5, 6, 7, 0, 0, 0, time.UTC))
 	s := kinesissim.NewDemo(kinesissim.Options{Now: clk.Now})
 	b := aws.NewBackend(s, s, aws.Options{Now: clk.Now})
 	c := testContext(t, false, 10000)
