@@ -11,6 +11,7 @@ import (
 
 	"github.com/opsconsole/opsconsole/internal/aws/analysis"
 	"github.com/opsconsole/opsconsole/internal/ops"
+	"github.com/opsconsole/opsconsole/internal/units"
 )
 
 // Retention limits of Kinesis, in hours.
@@ -100,7 +101,7 @@ func (a *retentionAction) Plan(ctx context.Context) (ops.Plan, error) {
 	loss := analysis.EstimateRetentionLoss(a.before.RetentionHours, a.hours, bytes, records)
 	note := fmt.Sprintf("Records older than %d hours become unreadable at once: up to %s of the oldest data now retained", a.hours, analysis.FormatDuration(loss.Span))
 	if loss.RatesKnown {
-		note += fmt.Sprintf(", about %s in %s records at the last hour's average rate", analysis.FormatBytes(loss.Bytes), analysis.FormatCount(loss.Records))
+		note += fmt.Sprintf(", about %s in %s records at the last hour's average rate", units.Bytes(loss.Bytes), units.Count(loss.Records))
 	}
 	p.Notes = append(p.Notes, note+".")
 	if age := m.IteratorAge(); haveMetrics && age > time.Duration(a.hours)*time.Hour {

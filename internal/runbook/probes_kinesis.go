@@ -10,6 +10,7 @@ import (
 
 	"github.com/opsconsole/opsconsole/internal/aws"
 	"github.com/opsconsole/opsconsole/internal/aws/analysis"
+	"github.com/opsconsole/opsconsole/internal/units"
 )
 
 var (
@@ -198,7 +199,7 @@ func probeCapacity(ctx context.Context, env *Env, a Args) (Observation, error) {
 	}
 	obs.Outputs["peak_demand_bytes"] = Number(math.Round(peak))
 	if !s.Provisioned() {
-		obs.Summary = fmt.Sprintf("%s is on-demand: AWS adds capacity as traffic grows (peak %s/s)", s.Name, analysis.FormatBytes(peak))
+		obs.Summary = fmt.Sprintf("%s is on-demand: AWS adds capacity as traffic grows (peak %s/s)", s.Name, units.Bytes(peak))
 		obs.Evidence = []string{obs.Summary, "on-demand streams scale to double their previous peak; sudden jumps beyond that are throttled for a few minutes"}
 		return obs, nil
 	}
@@ -212,10 +213,10 @@ func probeCapacity(ctx context.Context, env *Env, a Args) (Observation, error) {
 	obs.Outputs["write_use_pct"] = Number(math.Round(use))
 	obs.Outputs["suggested_shards"] = Number(float64(sug.Target))
 	obs.Outputs["reshard_needed"] = Flag(sug.Target > s.OpenShards)
-	obs.Summary = fmt.Sprintf("peak write demand %s/s is %.0f%% of %d shards' %s/s", analysis.FormatBytes(peak), use, s.OpenShards, analysis.FormatBytes(capacity))
+	obs.Summary = fmt.Sprintf("peak write demand %s/s is %.0f%% of %d shards' %s/s", units.Bytes(peak), use, s.OpenShards, units.Bytes(capacity))
 	obs.Evidence = []string{
-		fmt.Sprintf("peak demand over %dm: %s/s (%s/s accepted + throttled records at the same size)", n, analysis.FormatBytes(peak), analysis.FormatBytes(peakAccepted)),
-		fmt.Sprintf("write capacity: %d open shards x 1 MiB/s = %s/s (%.0f%% used at peak)", s.OpenShards, analysis.FormatBytes(capacity), use),
+		fmt.Sprintf("peak demand over %dm: %s/s (%s/s accepted + throttled records at the same size)", n, units.Bytes(peak), units.Bytes(peakAccepted)),
+		fmt.Sprintf("write capacity: %d open shards x 1 MiB/s = %s/s (%.0f%% used at peak)", s.OpenShards, units.Bytes(capacity), use),
 		"sizing: " + sug.Reason,
 	}
 	if sug.Target <= s.OpenShards {
@@ -242,7 +243,7 @@ func probeIncoming(ctx context.Context, env *Env, a Args) (Observation, error) {
 	}
 	rps, bps := recs.Mean(0), bytes.Mean(0)
 	obs := Observation{
-		Summary: fmt.Sprintf("%s records/s (%s/s) arriving over the last %dm", analysis.FormatCount(rps), analysis.FormatBytes(bps), n),
+		Summary: fmt.Sprintf("%s records/s (%s/s) arriving over the last %dm", units.Count(rps), units.Bytes(bps), n),
 		Outputs: map[string]Value{"records_per_sec": Number(math.Round(rps*100) / 100), "bytes_per_sec": Number(math.Round(bps)), "idle_minutes": Number(float64(idle))},
 	}
 	obs.Evidence = []string{obs.Summary}
@@ -268,7 +269,7 @@ func probeThrottles(ctx context.Context, env *Env, a Args) (Observation, error) 
 		pct = wt / (wt + accepted) * 100
 	}
 	obs := Observation{
-		Summary: fmt.Sprintf("%s records rejected (%.1f%% of writes), %s reads throttled over the last %dm", analysis.FormatCount(wt), pct, analysis.FormatCount(rt), n),
+		Summary: fmt.Sprintf("%s records rejected (%.1f%% of writes), %s reads throttled over the last %dm", units.Count(wt), pct, units.Count(rt), n),
 		Outputs: map[string]Value{"write_throttled": Number(math.Round(wt)), "write_throttled_pct": Number(math.Round(pct*10) / 10), "read_throttled": Number(math.Round(rt))},
 	}
 	obs.Evidence = []string{obs.Summary}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/opsconsole/opsconsole/internal/units"
 )
 
 // layout builds shards from uniform ranges: ids shard-0..n-1, all open.
@@ -269,13 +271,13 @@ func TestRetentionLoss(t *testing.T) {
 
 func TestFormatting(t *testing.T) {
 	for in, want := range map[float64]string{0: "0 B", 1023: "1023 B", 1536: "1.5 KiB", 3.7 * MiB: "3.7 MiB", 1 << 30: "1 GiB"} {
-		if got := FormatBytes(in); got != want {
-			t.Errorf("FormatBytes(%v) = %q, want %q", in, got, want)
+		if got := units.Bytes(in); got != want {
+			t.Errorf("units.Bytes(%v) = %q, want %q", in, got, want)
 		}
 	}
 	for in, want := range map[float64]string{999: "999", 920000: "920k", 1.25e6: "1.2M", 3e9: "3G"} {
-		if got := FormatCount(in); got != want {
-			t.Errorf("FormatCount(%v) = %q, want %q", in, got, want)
+		if got := units.Count(in); got != want {
+			t.Errorf("units.Count(%v) = %q, want %q", in, got, want)
 		}
 	}
 	for in, want := range map[time.Duration]string{41 * time.Minute: "41m", 150 * time.Minute: "2.5 h", 24 * time.Hour: "24 h", 168 * time.Hour: "7 d"} {

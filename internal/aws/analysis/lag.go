@@ -2,8 +2,9 @@ package analysis
 
 import (
 	"fmt"
-	"math"
 	"time"
+
+	"github.com/opsconsole/opsconsole/internal/units"
 )
 
 // AgePoint is one iterator-age sample (GetRecords.IteratorAgeMilliseconds,
@@ -111,7 +112,7 @@ func (l Lag) message(in LagInput) string {
 	}
 	msg := fmt.Sprintf("oldest unread record is %s old (%s of %s retention); backlog ~%s records, ~%s",
 		FormatDuration(in.IteratorAge), pct(l.RetentionUsed), FormatDuration(in.Retention),
-		FormatCount(l.BacklogRecords), FormatBytes(l.BacklogBytes))
+		units.Count(l.BacklogRecords), units.Bytes(l.BacklogBytes))
 	switch {
 	case l.LossKnown && l.TimeToLoss == 0:
 		return msg + "; records are expiring unread now"
@@ -164,33 +165,6 @@ func FormatDuration(d time.Duration) string {
 		return fmt.Sprintf("%.0f h", d.Hours())
 	}
 	return trimZero(fmt.Sprintf("%.1f", d.Hours()/24)) + " d"
-}
-
-// FormatBytes uses binary units, as the Kinesis limits do.
-func FormatBytes(b float64) string {
-	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
-	i := 0
-	for math.Abs(b) >= 1024 && i < len(units)-1 {
-		b /= 1024
-		i++
-	}
-	if i == 0 {
-		return fmt.Sprintf("%.0f B", b)
-	}
-	return trimZero(fmt.Sprintf("%.1f", b)) + " " + units[i]
-}
-
-// FormatCount abbreviates large counts: 920k, 1.2M.
-func FormatCount(v float64) string {
-	switch a := math.Abs(v); {
-	case a >= 1e9:
-		return trimZero(fmt.Sprintf("%.1f", v/1e9)) + "G"
-	case a >= 1e6:
-		return trimZero(fmt.Sprintf("%.1f", v/1e6)) + "M"
-	case a >= 1e4:
-		return fmt.Sprintf("%.0fk", v/1e3)
-	}
-	return fmt.Sprintf("%.0f", v)
 }
 
 func trimZero(s string) string {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/opsconsole/opsconsole/internal/units"
 )
 
 // ReshardBounds is the range UpdateShardCount accepts from a stream with
@@ -52,7 +54,7 @@ func SuggestShardCount(current int, peak Peak, headroom float64) ReshardSuggesti
 	target := min(max(needed, lo), hi)
 	s := ReshardSuggestion{Current: current, Needed: needed, Target: target, Clamped: target != needed}
 	s.Reason = fmt.Sprintf("peak %s/s in, %s records/s, %s/s out need %d shard%s with %.0f%% headroom",
-		FormatBytes(peak.InBytesPerSec), FormatCount(peak.InRecordsPerSec), FormatBytes(peak.OutBytesPerSec),
+		units.Bytes(peak.InBytesPerSec), units.Count(peak.InRecordsPerSec), units.Bytes(peak.OutBytesPerSec),
 		needed, plural(needed), headroom*100)
 	if s.Clamped {
 		s.Reason += fmt.Sprintf("; one UpdateShardCount may only go from %d to between %d and %d, so %d now",

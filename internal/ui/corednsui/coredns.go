@@ -18,7 +18,7 @@ import (
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/style"
 	"github.com/opsconsole/opsconsole/internal/ui/table"
-	"github.com/opsconsole/opsconsole/internal/ui/units"
+	"github.com/opsconsole/opsconsole/internal/units"
 )
 
 // Spec registers the pane.

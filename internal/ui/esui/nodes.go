@@ -14,7 +14,7 @@ import (
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/style"
 	"github.com/opsconsole/opsconsole/internal/ui/table"
-	"github.com/opsconsole/opsconsole/internal/ui/units"
+	"github.com/opsconsole/opsconsole/internal/units"
 )
 
 // nodesPane is :nodes: the _cat/nodes columns of the seed notes plus disk

@@ -13,7 +13,7 @@ import (
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/style"
 	"github.com/opsconsole/opsconsole/internal/ui/table"
-	"github.com/opsconsole/opsconsole/internal/ui/units"
+	"github.com/opsconsole/opsconsole/internal/units"
 )
 
 // shardsPane is :es-shards: every shard copy, largest first (the seed's

@@ -36,7 +36,7 @@ func TestListShowsNewestAtBottomAt80x24And120x40(t *testing.T) {
 				t.Errorf("first visible line %q", first)
 			}
 			status := strings.Join(lines[size[1]-2:], "\n")
-			for _, want := range []string{"following", "app-logs from latest", "buffer 100/1.0k"} {
+			for _, want := range []string{"following", "app-logs from latest", "buffer 100/1k"} {
 				if !strings.Contains(status, want) {
 					t.Errorf("status lacks %q:\n%s", want, status)
 				}

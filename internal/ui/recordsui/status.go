@@ -9,7 +9,7 @@ import (
 
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/style"
-	"github.com/opsconsole/opsconsole/internal/ui/units"
+	"github.com/opsconsole/opsconsole/internal/units"
 )
 
 // item is one piece of a status line; pieces that do not fit the width

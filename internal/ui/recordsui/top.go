@@ -8,7 +8,7 @@ import (
 	"github.com/opsconsole/opsconsole/internal/decode"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/table"
-	"github.com/opsconsole/opsconsole/internal/ui/units"
+	"github.com/opsconsole/opsconsole/internal/units"
 )
 
 // maxTemplates bounds the top-messages aggregation (events of further

@@ -10,25 +10,18 @@ import (
 	"time"
 )
 
-// Bytes formats a size: "512 B", "1.5 KiB", "52.3 GiB".
+// Bytes formats a size in binary units: "512 B", "1.5 KiB", "50 GiB".
 func Bytes(n float64) string {
-	if n < 0 {
-		return "-" + Bytes(-n)
+	names := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	i := 0
+	for math.Abs(n) >= 1024 && i < len(names)-1 {
+		n /= 1024
+		i++
 	}
-	const unit = 1024
-	if n < unit {
+	if i == 0 {
 		return fmt.Sprintf("%.0f B", n)
 	}
-	exp := 0
-	for n >= unit && exp < 5 {
-		n /= unit
-		exp++
-	}
-	prefix := "KMGTP"[exp-1 : exp]
-	if n >= 100 {
-		return fmt.Sprintf("%.0f %siB", n, prefix)
-	}
-	return fmt.Sprintf("%.1f %siB", n, prefix)
+	return trimZero(fmt.Sprintf("%.1f", n)) + " " + names[i]
 }
 
 // ByteRate formats bytes per second: "3.71 MiB/s".
@@ -42,18 +35,27 @@ func ByteRate(bps float64) string {
 	return fmt.Sprintf("%.2f MiB/s", bps/(1024*1024))
 }
 
-// Count formats a count compactly: 950, 12.3k, 4.1M.
+// Count formats a count compactly: 950, 9.5k, 920k, 4.1M.
 func Count(n float64) string {
-	a := math.Abs(n)
-	switch {
-	case a < 1000:
-		return fmt.Sprintf("%.0f", n)
-	case a < 1e6:
-		return fmt.Sprintf("%.1fk", n/1e3)
-	case a < 1e9:
-		return fmt.Sprintf("%.1fM", n/1e6)
+	switch a := math.Abs(n); {
+	case a >= 1e9:
+		return trimZero(fmt.Sprintf("%.1f", n/1e9)) + "G"
+	case a >= 1e6:
+		return trimZero(fmt.Sprintf("%.1f", n/1e6)) + "M"
+	case a >= 1e4:
+		return fmt.Sprintf("%.0fk", n/1e3)
+	case a >= 1e3:
+		return trimZero(fmt.Sprintf("%.1f", n/1e3)) + "k"
 	}
-	return fmt.Sprintf("%.1fG", n/1e9)
+	return fmt.Sprintf("%.0f", n)
+}
+
+// trimZero drops a ".0" decimal: "50.0" -> "50".
+func trimZero(s string) string {
+	if len(s) > 2 && s[len(s)-2:] == ".0" {
+		return s[:len(s)-2]
+	}
+	return s
 }
 
 // Duration formats an age or lag: 0s, 45s, 41m, 5h12m, 3d4h.

@@ -13,7 +13,7 @@ func TestFormats(t *testing.T) {
 		Bytes(300 * (1 << 30)):          "300 GiB",
 		ByteRate(3.71 * 1024 * 1024):    "3.71 MiB/s",
 		ByteRate(900):                   "900 B/s",
-		Count(920_000):                  "920.0k",
+		Count(920_000):                  "920k",
 		Count(4_100_000):                "4.1M",
 		Duration(41 * time.Minute):      "41m",
 		Duration(5*time.Hour + 12*60e9): "5h12m",
