@@ -44,7 +44,10 @@ type preparedMsg struct {
 	err error
 }
 type executedMsg struct{ res ops.Result }
-type cancelledMsg struct{ res ops.Result }
+type cancelledMsg struct {
+	action ops.Action
+	res    ops.Result
+}
 
 // prepareAction opens the dialog and validates/plans the action off the UI
 // goroutine.
@@ -76,7 +79,9 @@ func (a *App) handleDialogMsg(msg tea.Msg) (tea.Cmd, bool) {
 		if msg.err != nil {
 			a.closeDialog()
 			a.setToast(pane.ToastMsg{Text: d.action.Name() + ": " + msg.err.Error() + " (nothing was sent)", Error: true})
-			return nil, true
+			// Panes following this action (a runbook's fix) learn it was
+			// rejected; nothing was sent, so nothing is audited.
+			return a.broadcast(pane.ActionDoneMsg{Action: d.action, Result: ops.Result{Outcome: ops.OutcomeRefused, Err: msg.err}}), true
 		}
 		d.prepared = msg.p
 		d.stage = stageConfirm
@@ -100,7 +105,7 @@ func (a *App) handleDialogMsg(msg tea.Msg) (tea.Cmd, bool) {
 		} else {
 			a.setToast(pane.ToastMsg{Text: text})
 		}
-		return nil, true
+		return a.broadcast(pane.ActionDoneMsg{Action: msg.action, Result: msg.res}), true
 	}
 	return nil, false
 }
@@ -190,7 +195,7 @@ func (a *App) cancelDialog() tea.Cmd {
 		return nil
 	}
 	runner, p := a.pctx.Runner, d.prepared
-	return wrapShell(a.epoch, func() tea.Msg { return cancelledMsg{res: runner.Cancel(p)} })
+	return wrapShell(a.epoch, func() tea.Msg { return cancelledMsg{action: p.Action, res: runner.Cancel(p)} })
 }
 
 // outcomeToast is the footer line after the dialog closes.
