@@ -456,10 +456,16 @@ func (a *App) handleShellMsg(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		a.switching = ""
 		delete(a.busy, "connect")
+		// No action may outlive its target: an open dialog is cancelled
+		// (and audited) on the target it was prepared for.
+		var cancel tea.Cmd
+		if a.dialog != nil {
+			cancel = a.cancelDialog()
+		}
 		a.switchTarget(msg.fleet, a.active)
 		t := msg.fleet.Target
 		a.setToast(pane.ToastMsg{Text: "switched to " + t.DisplayName() + " (" + t.Environment + ")"})
-		return tea.Batch(a.activate(a.active), a.pollHeader()), true
+		return tea.Batch(cancel, a.activate(a.active), a.pollHeader()), true
 	case quitMsg:
 		return a.quit(), true
 	case mfaPromptMsg:

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -17,8 +18,13 @@ import (
 // the action through the ops.Runner and shows the outcome. Its default is
 // No: Enter on a y/n question cancels.
 type dialog struct {
-	stage    dialogStage
-	action   ops.Action
+	stage  dialogStage
+	action ops.Action
+	// runner, ctx and epoch are the target's the action was prepared for:
+	// confirming or cancelling always uses them, never a later target's.
+	runner   *ops.Runner
+	ctx      context.Context
+	epoch    uint64
 	prepared *ops.Prepared
 	typed    []string
 	input    textinput.Model
@@ -55,9 +61,12 @@ func (a *App) prepareAction(act ops.Action) tea.Cmd {
 	if a.dialog != nil {
 		return a.toastCmd("finish the open action first", true)
 	}
-	a.dialog = &dialog{stage: stagePreparing, action: act, start: a.sess.Now()}
-	a.mode = modeDialog
+	if a.switching != "" {
+		return a.toastCmd("still connecting to "+a.switching+"; act once the switch is done, on the target you see", true)
+	}
 	runner, ctx, epoch := a.pctx.Runner, a.pctx.Ctx, a.epoch
+	a.dialog = &dialog{stage: stagePreparing, action: act, start: a.sess.Now(), runner: runner, ctx: ctx, epoch: epoch}
+	a.mode = modeDialog
 	prep := func() tea.Msg {
 		p, err := runner.Prepare(ctx, act)
 		return preparedMsg{p: p, err: err}
@@ -183,9 +192,9 @@ func (a *App) execute() tea.Cmd {
 	d := a.dialog
 	d.stage = stageRunning
 	d.start = a.sess.Now()
-	runner, ctx, p, typed := a.pctx.Runner, a.pctx.Ctx, d.prepared, d.typed
+	runner, ctx, p, typed := d.runner, d.ctx, d.prepared, d.typed
 	run := func() tea.Msg { return executedMsg{res: runner.Execute(ctx, p, typed)} }
-	return tea.Batch(wrapShell(a.epoch, run), a.spin())
+	return tea.Batch(wrapShell(d.epoch, run), a.spin())
 }
 
 func (a *App) cancelDialog() tea.Cmd {
@@ -194,8 +203,8 @@ func (a *App) cancelDialog() tea.Cmd {
 	if d.prepared == nil {
 		return nil
 	}
-	runner, p := a.pctx.Runner, d.prepared
-	return wrapShell(a.epoch, func() tea.Msg { return cancelledMsg{action: p.Action, res: runner.Cancel(p)} })
+	runner, p := d.runner, d.prepared
+	return wrapShell(d.epoch, func() tea.Msg { return cancelledMsg{action: p.Action, res: runner.Cancel(p)} })
 }
 
 // outcomeToast is the footer line after the dialog closes.

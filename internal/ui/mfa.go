@@ -56,6 +56,9 @@ func (a *App) listenMFA() tea.Cmd {
 type mfaPrompt struct {
 	req   mfaRequest
 	input textinput.Model
+	// prev is the mode to return to: a code asked for in the middle of an
+	// action's dialog must not hide the dialog.
+	prev mode
 }
 
 func (a *App) openMFA(req mfaRequest) tea.Cmd {
@@ -63,7 +66,7 @@ func (a *App) openMFA(req mfaRequest) tea.Cmd {
 	in.CharLimit = 8
 	in.EchoMode = textinput.EchoPassword
 	in.EchoCharacter = '•'
-	a.mfa = &mfaPrompt{req: req, input: in}
+	a.mfa = &mfaPrompt{req: req, input: in, prev: a.mode}
 	a.mode = modeMFA
 	return tea.Batch(in.Focus(), a.listenMFA())
 }
@@ -81,7 +84,7 @@ func (a *App) mfaKey(k tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	a.mfa = nil
-	a.mode = modeNormal
+	a.mode = m.prev
 	return nil
 }
 

@@ -402,3 +402,22 @@ func TestTeatestQuit(t *testing.T) {
 		t.Fatalf("tab from widgets should land on streams, got %s", got)
 	}
 }
+
+func TestMFAPromptDuringADialogReturnsToIt(t *testing.T) {
+	tc := newTestConsole(t, termenv.Ascii)
+	tc.resize(100, 30)
+	tc.typeKeys("x")
+	done := make(chan struct{})
+	go func() { tc.app.askMFA("arn:aws:iam::123456789012:mfa/alice"); close(done) }()
+	tc.run(tc.app.listenMFA(), 0)
+	tc.typeKeys("654321")
+	tc.key(tea.KeyEnter)
+	<-done
+	if tc.app.mode != modeDialog || !strings.Contains(tc.app.View(), "Scale widget to 3") {
+		t.Fatalf("the dialog must come back after the code:\n%s", tc.app.View())
+	}
+	tc.typeKeys("y")
+	if tc.action.applied.Load() != 1 {
+		t.Fatal("the dialog must still work")
+	}
+}
