@@ -9,6 +9,7 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/opsconsole/opsconsole/internal/panicsafe"
 )
 
 // Stream status and capacity mode values, as Kinesis spells them.
@@ -137,6 +138,13 @@ type SummaryResult struct {
 // per account, so calls run SummaryConcurrency at a time, spaced by
 // SummaryInterval, and back off when throttled.
 //
+// describeSafely is DescribeStream for a pool goroutine: a panic on one
+// stream's answer becomes that stream's error.
+func (b *Backend) describeSafely(ctx context.Context, name string) (s StreamSummary, err error) {
+	defer panicsafe.Recover(func(e error) { err = e })
+	return b.DescribeStream(ctx, name)
+}
+
 // deliver is called once per name, in completion order, never concurrently.
 // LoadSummaries returns when every stream was delivered (nil) or ctx ended
 // (ctx.Err(); the undelivered streams are simply not delivered).
@@ -155,7 +163,7 @@ func (b *Backend) LoadSummaries(ctx context.Context, names []string, deliver fun
 				if pace(ctx) != nil {
 					return
 				}
-				sum, err := b.DescribeStream(ctx, name)
+				sum, err := b.describeSafely(ctx, name)
 				select {
 				case results <- SummaryResult{Name: name, Summary: sum, Err: err}:
 				case <-ctx.Done():

@@ -230,14 +230,19 @@ func cleanURLs(raw []string) (urls []string, user, pass string, err error) {
 	return urls, user, pass, nil
 }
 
-// redactURL hides any user-info in a string that failed to parse as a URL.
+// redactURL hides any user-info in a string that failed to parse as a URL,
+// with or without a scheme ("elastic:pw@es:9200" is a likely typo too).
 func redactURL(s string) string {
-	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
-		return s
+	prefix, rest := "", s
+	if scheme, after, ok := strings.Cut(s, "://"); ok {
+		prefix, rest = scheme+"://", after
 	}
-	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
-		return scheme + "://***@" + rest[at+1:]
+	host := rest
+	if slash := strings.IndexByte(rest, '/'); slash >= 0 {
+		host = rest[:slash]
+	}
+	if at := strings.LastIndexByte(host, '@'); at >= 0 {
+		return prefix + "***@" + rest[at+1:]
 	}
 	return s
 }

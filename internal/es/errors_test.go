@@ -342,3 +342,15 @@ func TestCredentialsInURLAreMovedOut(t *testing.T) {
 	}
 	assertNoSecret(t, append(p.CLI, p.RequestsText(), fmt.Sprint(p.Notes))...)
 }
+
+func TestBadURLNeverShowsItsPassword(t *testing.T) {
+	for _, u := range []string{"elastic:hunter2pw@es:9200", "https://elastic:hunter2pw@es:9200 x", "ftp://u:hunter2pw@h/p@q"} {
+		_, err := es.New(es.Config{URLs: []string{u}})
+		if err == nil {
+			t.Fatalf("%q should be refused", u)
+		}
+		if strings.Contains(err.Error(), "hunter2pw") {
+			t.Fatalf("the password leaked: %v", err)
+		}
+	}
+}

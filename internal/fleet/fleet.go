@@ -16,6 +16,7 @@ import (
 	"github.com/opsconsole/opsconsole/internal/config"
 	"github.com/opsconsole/opsconsole/internal/es"
 	"github.com/opsconsole/opsconsole/internal/k8s"
+	"github.com/opsconsole/opsconsole/internal/panicsafe"
 	"github.com/opsconsole/opsconsole/internal/sim"
 )
 
@@ -307,6 +308,7 @@ func Probe(ctx context.Context, opts *config.Options, t config.Target) Health {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer panicsafe.Recover(func(err error) { f.setStatus(name, Status{State: Failed, Err: err}) })
 			pctx, cancel := context.WithTimeout(f.ctx, probeTimeout)
 			defer cancel()
 			if err := ping(pctx); err != nil {

@@ -372,3 +372,24 @@ func TestPermissionDeniedSendsNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestCLIUsesTheSameKubeconfig: the previewed kubectl line names the
+// kubeconfig the console used, so a copy-paste reaches the same cluster.
+func TestCLIUsesTheSameKubeconfig(t *testing.T) {
+	demo := k8ssim.New(time.Now)
+	c, err := k8s.NewFromClientset(demo.Clientset(), k8s.Config{Kubeconfig: "/etc/ops/prod config.yaml"}, k8s.WithContextName("prod-eu"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.ScaleAction(3)
+	if err := a.Validate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pl, err := a.Plan(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(pl.CLI[0], "kubectl --kubeconfig '/etc/ops/prod config.yaml' --context prod-eu -n kube-system scale") {
+		t.Fatalf("cli = %q", pl.CLI)
+	}
+}

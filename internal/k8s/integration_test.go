@@ -317,7 +317,8 @@ func TestIntegrationRestartThroughRunner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Plan.CLI[0] != "kubectl --context admin -n "+e.ns+" rollout restart deployment/coredns" {
+	if cli := p.Plan.CLI[0]; !strings.HasPrefix(cli, "kubectl --kubeconfig ") ||
+		!strings.HasSuffix(cli, " --context admin -n "+e.ns+" rollout restart deployment/coredns") {
 		t.Errorf("cli = %q", p.Plan.CLI)
 	}
 	res := r.Execute(ctx, p, nil)

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/opsconsole/opsconsole/internal/k8s/dnslog"
+	"github.com/opsconsole/opsconsole/internal/panicsafe"
 )
 
 // LogOptions choose which logs of a pod to read.
@@ -100,6 +101,7 @@ func (c *Client) Logs(ctx context.Context, pod string, opts LogOptions) (*LogStr
 	go func() {
 		defer close(s.lines)
 		defer rc.Close()
+		defer panicsafe.Recover(func(err error) { s.err = err })
 		err := readLines(ctx, rc, s.lines)
 		if err != nil && ctx.Err() == nil {
 			s.err = fmt.Errorf("log stream of pod %s ended: %w", pod, err)

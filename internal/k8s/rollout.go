@@ -15,6 +15,11 @@ import (
 // kubectl is the start of an equivalent kubectl command line.
 func (c *Client) kubectl() string {
 	s := "kubectl"
+	// The same kubeconfig the console used, or a context of the same name
+	// in ~/.kube/config could be another cluster.
+	if c.cfg.Kubeconfig != "" {
+		s += " --kubeconfig " + shellQuote(c.cfg.Kubeconfig)
+	}
 	if c.contextName != "" {
 		s += " --context " + shellQuote(c.contextName)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/opsconsole/opsconsole/internal/panicsafe"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -75,6 +76,14 @@ func (c *Client) Watch(ctx context.Context) *Watch {
 func (st *watcher) run(ctx context.Context, w *Watch) {
 	defer close(w.done)
 	defer close(w.out)
+	defer panicsafe.Recover(func(err error) {
+		// The pane keeps the last snapshot; say why it stopped moving.
+		select {
+		case <-w.out:
+		default:
+		}
+		w.out <- Snapshot{Namespace: st.c.cfg.Namespace, Problems: []string{"the watch stopped: " + err.Error()}}
+	})
 	c := st.c
 	ns := c.cfg.Namespace
 	byName := func(name string) func(*metav1.ListOptions) {

@@ -34,11 +34,18 @@ type Target struct {
 	Environment string
 }
 
-// IsProduction reports whether the guard rails for production apply.
+// IsProduction reports whether the guard rails for production apply: any
+// word of the environment label is prod, production, prd or live
+// ("prod", "prod-eu", "us_production"; not "preprod" or "nonprod").
 func (t Target) IsProduction() bool {
-	switch strings.ToLower(t.Environment) {
-	case "prod", "production", "prd", "live":
-		return true
+	words := strings.FieldsFunc(strings.ToLower(t.Environment), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+	for _, w := range words {
+		switch w {
+		case "prod", "production", "prd", "live":
+			return true
+		}
 	}
 	return false
 }

@@ -302,3 +302,14 @@ func TestPlanMustBeComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestIsProduction(t *testing.T) {
+	for env, want := range map[string]bool{
+		"prod": true, "PROD": true, "prod-eu": true, "us_production": true, "live": true, "eu.prd.2": true,
+		"preprod": false, "nonprod": false, "staging": false, "dev": false, "": false, "product-demo": false,
+	} {
+		if got := (Target{Environment: env}).IsProduction(); got != want {
+			t.Errorf("%q: IsProduction = %v, want %v", env, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/opsconsole/opsconsole/internal/es"
+	"github.com/opsconsole/opsconsole/internal/panicsafe"
 )
 
 var indexFilter = ProbeParam{Name: "index", Help: "only this index (default: every index)"}
@@ -396,7 +397,11 @@ func probeReadOnly(ctx context.Context, env *Env, _ Args) (Observation, error) {
 	var view es.NodesView
 	var snapErr, nodesErr error
 	done := make(chan struct{})
-	go func() { view, nodesErr = c.Nodes(ctx); close(done) }()
+	go func() {
+		defer close(done)
+		defer panicsafe.Recover(func(err error) { nodesErr = err })
+		view, nodesErr = c.Nodes(ctx)
+	}()
 	snap, snapErr = c.Snapshot(ctx)
 	<-done
 	if snapErr != nil {

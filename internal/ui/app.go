@@ -92,9 +92,13 @@ type App struct {
 	// the open prompt.
 	mfaRequests chan mfaRequest
 	mfa         *mfaPrompt
-	filter      textinput.Model
-	help        helpView
-	dialog      *dialog
+	// promptsMFA is set when backends may ask for codes (the default
+	// Connect); done ends the MFA listener when the console quits.
+	promptsMFA bool
+	done       chan struct{}
+	filter     textinput.Model
+	help       helpView
+	dialog     *dialog
 
 	// esHealth is the cluster's status colour for the header.
 	esHealth string
@@ -130,6 +134,7 @@ func New(sess Session) (*App, error) {
 	}
 	// app is set below; the default Connect needs it for MFA prompts.
 	var app *App
+	promptsMFA := sess.Connect == nil
 	if sess.Connect == nil {
 		opts := sess.Options
 		sess.Connect = func(ctx context.Context, t config.Target) *fleet.Fleet {
@@ -145,6 +150,7 @@ func New(sess Session) (*App, error) {
 	}
 	a := &App{
 		mfaRequests: make(chan mfaRequest),
+		done:        make(chan struct{}),
 		sess:        sess,
 		opts:        sess.Options,
 		st:          style.New(sess.Renderer),
@@ -154,6 +160,7 @@ func New(sess Session) (*App, error) {
 		busy:        map[string]busyItem{},
 	}
 	app = a
+	a.promptsMFA = promptsMFA
 	a.cmds = newCommandSet(a)
 	a.cmdline = newCommandLine(a.st)
 	a.filter = newInput(a.st, "/")
@@ -255,7 +262,11 @@ func (a *App) beginSwitch(t config.Target) tea.Cmd {
 
 // Init starts the first pane and the refresh ticker.
 func (a *App) Init() tea.Cmd {
-	return tea.Batch(a.activate(a.active), a.startTick(), a.pollHeader(), a.listenMFA())
+	cmds := []tea.Cmd{a.activate(a.active), a.startTick(), a.pollHeader()}
+	if a.promptsMFA {
+		cmds = append(cmds, a.listenMFA())
+	}
+	return tea.Batch(cmds...)
 }
 
 // esHealthMsg feeds the header's "es:NAME (status)".
@@ -485,6 +496,11 @@ type switchTargetMsg struct{ name string }
 type quitMsg struct{}
 
 func (a *App) quit() tea.Cmd {
+	select {
+	case <-a.done:
+	default:
+		close(a.done)
+	}
 	for _, p := range a.panes {
 		if c, ok := p.(pane.Closer); ok {
 			c.Close()

@@ -35,6 +35,8 @@ func (a *App) askMFA(serial string) (string, error) {
 	req := mfaRequest{serial: serial, reply: make(chan mfaReply, 1)}
 	select {
 	case a.mfaRequests <- req:
+	case <-a.done:
+		return "", errors.New("the console has quit")
 	case <-time.After(mfaTimeout):
 		return "", errors.New("the console did not take the MFA request")
 	}
@@ -46,10 +48,18 @@ func (a *App) askMFA(serial string) (string, error) {
 	}
 }
 
-// listenMFA is the re-arming command that surfaces MFA requests.
+// listenMFA is the re-arming command that surfaces MFA requests; it ends
+// when the console quits.
 func (a *App) listenMFA() tea.Cmd {
-	ch := a.mfaRequests
-	return func() tea.Msg { return mfaPromptMsg{req: <-ch} }
+	ch, done := a.mfaRequests, a.done
+	return func() tea.Msg {
+		select {
+		case req := <-ch:
+			return mfaPromptMsg{req: req}
+		case <-done:
+			return nil
+		}
+	}
 }
 
 // mfaPrompt is the modal code entry.

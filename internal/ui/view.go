@@ -143,7 +143,7 @@ func (a *App) backendLabel(backend string, short bool) string {
 		case "red":
 			tone = style.Crit
 		}
-		return label + " " + a.st.Tone(tone, "("+a.esHealth+")")
+		return label + " " + a.st.Tone(tone, "("+sanitizeLine(a.esHealth)+")")
 	}
 	return label
 }
@@ -267,7 +267,7 @@ func (a *App) footerView(w int) string {
 	case modeCommand:
 		line := a.cmdline.input.View()
 		if len(a.cmdline.candidates) > 0 {
-			line += "   " + a.st.Tone(style.Muted, strings.Join(a.cmdline.candidates, " "))
+			line += "   " + a.st.Tone(style.Muted, sanitizeLine(strings.Join(a.cmdline.candidates, " ")))
 		}
 		return truncateLine(line, w)
 	case modeFilter:

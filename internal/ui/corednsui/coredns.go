@@ -115,6 +115,10 @@ func (p *corednsPane) Update(msg tea.Msg) tea.Cmd {
 		p.list.Done(err)
 		p.render()
 		return waitSnapshot(p.updates)
+	case logOpenedMsg:
+		if p.logs != nil && msg.view == p.logs {
+			return p.logs.opened(msg)
+		}
 	case logLinesMsg:
 		if p.logs != nil && msg.stream == p.logs.stream {
 			return p.logs.add(msg)
@@ -146,6 +150,9 @@ func (p *corednsPane) key(ks string) tea.Cmd {
 		return nil
 	}
 	c := p.c.Backends.K8s
+	if c == nil {
+		return pane.Toast(pane.Unavailable(p.c, fleet.Kubernetes).Error(), true)
+	}
 	switch {
 	case km.Matches(ks, "restart"):
 		return pane.Action(c.RestartAction())

@@ -49,17 +49,32 @@ func newLogView(parent context.Context, c *k8s.Client, pod string, previous bool
 
 func (l *logView) close() { l.cancel() }
 
-// start opens the stream (follow for the current container; the previous
-// one has ended and is read once).
+// logOpenedMsg is the stream opened by start's command (opening it looks
+// the pod up and connects to the kubelet: network I/O, never in Update).
+type logOpenedMsg struct {
+	view   *logView
+	stream *k8s.LogStream
+	err    error
+}
+
+// start opens the stream in a command (follow for the current container;
+// the previous one has ended and is read once).
 func (l *logView) start() tea.Cmd {
 	opts := k8s.LogOptions{Previous: l.previous, Follow: !l.previous, TailLines: 500}
-	st, err := l.client.Logs(l.ctx, l.pod, opts)
-	if err != nil {
-		l.err, l.ended = err, true
+	c, ctx, pod := l.client, l.ctx, l.pod
+	return func() tea.Msg {
+		st, err := c.Logs(ctx, pod, opts)
+		return logOpenedMsg{view: l, stream: st, err: err}
+	}
+}
+
+func (l *logView) opened(m logOpenedMsg) tea.Cmd {
+	if m.err != nil {
+		l.err, l.ended = m.err, true
 		return nil
 	}
-	l.stream = st
-	return waitLines(st)
+	l.stream = m.stream
+	return waitLines(m.stream)
 }
 
 // waitLines takes every line waiting (at least one) as one batch.

@@ -317,15 +317,16 @@ func (p *indicesPane) detail(ix *es.Index) []string {
 
 // fixHints names the key or command for each problem of an index.
 func fixHints(ix *es.Index) []string {
+	name := pane.OneLine(ix.Name)
 	var out []string
 	for _, pr := range ix.Problems {
 		switch pr.Kind {
 		case es.ProblemNoLifecycle:
-			out = append(out, "  a    attach a policy (:ilm-attach "+ix.Name+" POLICY --rollover-alias ALIAS), or start a managed series with :ilm-bootstrap ALIAS")
+			out = append(out, "  a    attach a policy (:ilm-attach "+name+" POLICY --rollover-alias ALIAS), or start a managed series with :ilm-bootstrap ALIAS")
 		case es.ProblemILMError:
-			out = append(out, "  y    retry the failed step once the cause is fixed (:ilm-retry "+ix.Name+")")
+			out = append(out, "  y    retry the failed step once the cause is fixed (:ilm-retry "+name+")")
 		case es.ProblemReadOnly:
-			out = append(out, "  u    clear the block once disk is under the high watermark (:clear-read-only "+ix.Name+")")
+			out = append(out, "  u    clear the block once disk is under the high watermark (:clear-read-only "+name+")")
 		case es.ProblemOversizedShard:
 			out = append(out, "  o    roll over the write alias so new data goes to a new index; give the series a max_primary_shard_size")
 		}

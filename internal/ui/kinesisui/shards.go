@@ -137,9 +137,8 @@ func (p *shardsPane) key(k tea.KeyMsg) tea.Cmd {
 	sh := p.shard(r.Key)
 	switch {
 	case km.Matches(ks, "enter"):
-		return func() tea.Msg {
-			return pane.OpenMsg{ID: "records", Args: []string{p.stream}, Flags: map[string]string{"shard": sh.ID}}
-		}
+		open := pane.OpenMsg{ID: "records", Args: []string{p.stream}, Flags: map[string]string{"shard": sh.ID}}
+		return func() tea.Msg { return open }
 	case km.Matches(ks, "split"):
 		return pane.Action(b.Split(p.stream, sh.ID, ""))
 	case km.Matches(ks, "merge"):

@@ -9,6 +9,7 @@ import (
 	"github.com/opsconsole/opsconsole/internal/aws"
 	"github.com/opsconsole/opsconsole/internal/aws/analysis"
 	"github.com/opsconsole/opsconsole/internal/fleet"
+	"github.com/opsconsole/opsconsole/internal/panicsafe"
 	"github.com/opsconsole/opsconsole/internal/ui/keys"
 	"github.com/opsconsole/opsconsole/internal/ui/listview"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
@@ -116,6 +117,7 @@ func (p *streamsPane) loadSummaries(names []string) tea.Cmd {
 	b, ctx := p.backend(), p.c.Ctx
 	go func() {
 		defer close(ch)
+		defer panicsafe.Recover(func(err error) { ch <- []aws.SummaryResult{{Err: err}} })
 		_ = b.LoadSummaries(ctx, names, func(r aws.SummaryResult) {
 			select {
 			case ch <- []aws.SummaryResult{r}:
@@ -123,9 +125,8 @@ func (p *streamsPane) loadSummaries(names []string) tea.Cmd {
 			}
 		})
 	}()
-	return tea.Batch(waitSummaries(ch), func() tea.Msg {
-		return pane.BusyMsg{Key: "kinesis-summaries", Label: fmt.Sprintf("describing %d streams", len(names)), Total: len(names)}
-	})
+	busy := pane.BusyMsg{Key: "kinesis-summaries", Label: fmt.Sprintf("describing %d streams", len(names)), Total: len(names)}
+	return tea.Batch(waitSummaries(ch), func() tea.Msg { return busy })
 }
 
 // waitSummaries takes everything waiting on the channel (at least one
@@ -221,6 +222,10 @@ func (p *streamsPane) Update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(p.loadSummaries(p.summaryTargets()), p.loadMetrics())
 	case summariesMsg:
 		for _, r := range msg.results {
+			if r.Name == "" { // the loader itself failed
+				p.list.Done(r.Err)
+				continue
+			}
 			if r.Err != nil {
 				p.sumErrs[r.Name] = r.Err
 				continue
@@ -233,9 +238,8 @@ func (p *streamsPane) Update(msg tea.Msg) tea.Cmd {
 			p.loadingSummaries = false
 			return tea.Batch(func() tea.Msg { return pane.BusyMsg{Key: "kinesis-summaries"} }, p.loadDetail())
 		}
-		return tea.Batch(waitSummaries(p.summaryCh), func() tea.Msg {
-			return pane.BusyMsg{Key: "kinesis-summaries", Label: "describing streams", Done: len(p.summaries), Total: len(p.listings)}
-		})
+		busy := pane.BusyMsg{Key: "kinesis-summaries", Label: "describing streams", Done: len(p.summaries), Total: len(p.listings)}
+		return tea.Batch(waitSummaries(p.summaryCh), func() tea.Msg { return busy })
 	case streamMetricsMsg:
 		p.loadingMetrics = false
 		p.metricsErr = msg.err
