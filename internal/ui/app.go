@@ -255,9 +255,10 @@ type connectedMsg struct{ fleet *fleet.Fleet }
 // it is done.
 func (a *App) beginSwitch(t config.Target) tea.Cmd {
 	connect := a.sess.Connect
-	label := "connecting to " + t.DisplayName()
-	return tea.Batch(func() tea.Msg { return pane.BusyMsg{Key: "connect", Label: label} },
-		func() tea.Msg { return connectedMsg{fleet: connect(context.Background(), t)} })
+	// Set here, not by a message: the connection can finish before a
+	// message would arrive, and the indicator must not outlive it.
+	a.busy["connect"] = busyItem{msg: pane.BusyMsg{Key: "connect", Label: "connecting to " + t.DisplayName()}, start: a.sess.Now()}
+	return tea.Batch(a.spin(), func() tea.Msg { return connectedMsg{fleet: connect(context.Background(), t)} })
 }
 
 // Init starts the first pane and the refresh ticker.
@@ -465,6 +466,7 @@ func (a *App) handleShellMsg(msg tea.Msg) (tea.Cmd, bool) {
 			msg.fleet.Close() // the operator asked for another target since
 			return nil, true
 		}
+		delete(a.busy, "connect")
 		a.switching = ""
 		delete(a.busy, "connect")
 		// No action may outlive its target: an open dialog is cancelled

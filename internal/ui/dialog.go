@@ -218,7 +218,7 @@ func outcomeToast(act ops.Action, r ops.Result) pane.ToastMsg {
 			t.Text += "; " + r.Verified
 		}
 		if r.VerifyErr != nil {
-			t.Text += "; not yet visible: " + r.VerifyErr.Error()
+			t.Text = "! " + name + " applied, but NOT healthy yet: " + r.VerifyErr.Error()
 			t.Error = true
 		}
 	case ops.OutcomeRefused:
@@ -309,8 +309,9 @@ func (d *dialog) prompt(a *App, inner int) []string {
 	st, p := a.st, d.prepared
 	var out []string
 	if p.Refusal != nil {
-		out = append(out, st.Tone(style.Crit, "READ-ONLY")+" "+sanitizeLine(p.Refusal.Error()))
-		out = append(out, "y records the refused attempt in the audit log   n/esc cancel")
+		reasons := strings.Join(d.runner.Guard.ReadOnlyReasons, "; ")
+		out = append(out, pane.Wrap(st.Tone(style.Crit, "READ-ONLY:")+" this console makes no changes ("+sanitizeLine(reasons)+"). Nothing will be sent.", inner)...)
+		out = append(out, "y records the attempt in the audit log as refused   n/esc closes")
 		return out
 	}
 	if len(p.Confirmations) > 0 {

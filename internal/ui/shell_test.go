@@ -364,7 +364,7 @@ func TestReadOnlyRefusesInDialog(t *testing.T) {
 		t.Fatal("no READ-ONLY badge")
 	}
 	tc.typeKeys("x")
-	if !strings.Contains(tc.app.View(), "read-only: nothing was sent") {
+	if !strings.Contains(tc.app.View(), "READ-ONLY: this console makes no changes (started with --read-only)") {
 		t.Fatalf("dialog must say it is read-only:\n%s", tc.app.View())
 	}
 	tc.typeKeys("y")

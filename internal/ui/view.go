@@ -50,7 +50,8 @@ func (a *App) View() string {
 	body = fitBlock(body, w, bodyH)
 	screen := header + "\n" + tabs + "\n" + body + "\n" + status + "\n" + footer
 	if prod {
-		return a.st.ProdFrame.Render(screen)
+		// Fixed width: the frame must not move when a pane draws short lines.
+		return a.st.ProdFrame.Width(w).Render(screen)
 	}
 	return screen
 }
