@@ -146,7 +146,7 @@ func (f *Fleet) connectDemo(d *sim.Demo) {
 
 func (f *Fleet) connectK8s(c config.Kubernetes) {
 	if !c.Configured() {
-		f.setStatus(Kubernetes, Status{State: NotConfigured, Hint: "set --kubeconfig/--context (or KUBECONFIG), pick a target with :ctx, or start with --demo"})
+		f.setStatus(Kubernetes, Status{State: NotConfigured, Hint: "set --kubeconfig/--context (or KUBECONFIG), pick a target (--target NAME, or :ctx in the console), or use --demo"})
 		return
 	}
 	kc, err := k8s.New(k8s.Config{Kubeconfig: c.Kubeconfig, Context: c.Context, Namespace: c.Namespace, Selector: c.Selector})
@@ -160,7 +160,7 @@ func (f *Fleet) connectK8s(c config.Kubernetes) {
 
 func (f *Fleet) connectAWS(ctx context.Context, c config.AWS, hooks Hooks) {
 	if !c.Configured() {
-		f.setStatus(Kinesis, Status{State: NotConfigured, Hint: "set --profile/--region (or AWS_PROFILE/AWS_REGION), pick a target with :ctx, or start with --demo"})
+		f.setStatus(Kinesis, Status{State: NotConfigured, Hint: "set --profile/--region (or AWS_PROFILE/AWS_REGION), pick a target (--target NAME, or :ctx in the console), or use --demo"})
 		return
 	}
 	b, err := aws.Connect(ctx, aws.Config{Profile: c.Profile, Region: c.Region, KinesisEndpoint: c.KinesisEndpoint,
@@ -184,7 +184,7 @@ const demoESURL = "http://elasticsearch.demo:9200"
 
 func (f *Fleet) connectES(ctx context.Context, c config.Elasticsearch) {
 	if !c.Configured() {
-		f.setStatus(Elasticsearch, Status{State: NotConfigured, Hint: "set --es-url (or ELASTICSEARCH_URL), pick a target with :ctx, or start with --demo"})
+		f.setStatus(Elasticsearch, Status{State: NotConfigured, Hint: "set --es-url (or ELASTICSEARCH_URL), pick a target (--target NAME, or :ctx in the console), or use --demo"})
 		return
 	}
 	client, err := newESClient(ctx, c)

@@ -124,7 +124,7 @@ func BindParams(rb *Runbook, given map[string]string) (map[string]string, error)
 		if p.Help != "" {
 			help = ": " + p.Help
 		}
-		problems = append(problems, fmt.Sprintf("parameter %s is required (%s)%s; give it as %s=VALUE", p.Name, p.Type, help, p.Name))
+		problems = append(problems, fmt.Sprintf("parameter %s is required (%s)%s; give it as %s=VALUE (on the command line: --param %s=VALUE)", p.Name, p.Type, help, p.Name, p.Name))
 	}
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "; "))

@@ -330,11 +330,16 @@ func wrap(epoch uint64, paneID string, cmd tea.Cmd) tea.Cmd {
 	}
 }
 
-// activate shows a pane, initialising it the first time.
+// activate shows a pane, initialising it the first time and refreshing it
+// when it comes back (what it showed may be minutes old). A message about
+// another pane does not follow the operator.
 func (a *App) activate(id string) tea.Cmd {
+	if id != a.active && !a.toast.Error {
+		a.toast = pane.ToastMsg{}
+	}
 	a.active = id
 	if a.inited[id] {
-		return nil
+		return wrap(a.epoch, id, a.panes[id].Update(pane.TickMsg{Time: a.sess.Now()}))
 	}
 	a.inited[id] = true
 	return wrap(a.epoch, id, a.panes[id].Init())

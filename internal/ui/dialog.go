@@ -142,7 +142,13 @@ func (a *App) dialogKey(k tea.KeyMsg) tea.Cmd {
 	case stageDone:
 		a.closeDialog()
 		a.setToast(outcomeToast(d.action, d.result))
-		return nil
+		switch ks {
+		case "enter", "esc", " ", "y", "n", "q":
+			return nil
+		}
+		// Any other key closes the result and does what it does (":"
+		// opens the command line), so the next command is not lost.
+		return a.handleKey(k)
 	}
 	switch ks {
 	case "up":
@@ -273,7 +279,13 @@ func (d *dialog) view(a *App, width, height int) string {
 		}
 		labelled("Request: ", requestLines(p.Plan.Requests))
 		labelled("CLI:     ", p.Plan.CLI)
+		// A note that warns of data loss is pinned above the question, never
+		// scrolled away below "more".
 		for _, n := range p.Plan.Notes {
+			if strings.HasPrefix(n, "DANGER") || strings.HasPrefix(n, "!!") {
+				add(&tail, st.Tone(style.Crit, "!! ")+sanitizeLine(n))
+				continue
+			}
 			add(&plan, st.Tone(style.Warn, "! ")+sanitizeLine(n))
 		}
 		tail = append(tail, "")

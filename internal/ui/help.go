@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/ui/keys"
+	"github.com/opsconsole/opsconsole/internal/ui/pane"
 	"github.com/opsconsole/opsconsole/internal/ui/style"
 )
 
@@ -38,7 +39,7 @@ func (a *App) helpKey(k tea.KeyMsg) tea.Cmd {
 }
 
 // lines builds the help text for the active pane.
-func (h *helpView) lines(a *App) []string {
+func (h *helpView) lines(a *App, width int) []string {
 	st := a.st
 	var out []string
 	section := func(title string) {
@@ -70,7 +71,16 @@ func (h *helpView) lines(a *App) []string {
 		if c.Usage != "" {
 			syn += " " + c.Usage
 		}
-		out = append(out, fmt.Sprintf("  %-44s %s", syn, c.Help))
+		// Side by side when there is room, else the help under the
+		// synopsis: a description cut in half explains nothing.
+		if width >= 110 {
+			out = append(out, fmt.Sprintf("  %-44s %s", syn, c.Help))
+			continue
+		}
+		out = append(out, "  "+syn)
+		for _, l := range pane.Wrap(c.Help, max(20, width-8)) {
+			out = append(out, "      "+l)
+		}
 	}
 	section("Safety")
 	out = append(out,
@@ -90,7 +100,7 @@ func (a *App) auditPath() string {
 }
 
 func (h *helpView) view(a *App, width, height int) string {
-	lines := h.lines(a)
+	lines := h.lines(a, width)
 	if max := len(lines) - height; h.scroll > max {
 		h.scroll = max
 	}

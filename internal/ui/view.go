@@ -226,18 +226,19 @@ func (a *App) tabsView(w int) string {
 func (a *App) statusView(w int) string {
 	now := a.sess.Now()
 	if a.toast.Text != "" && now.Before(a.toastUntil) {
-		if !a.toast.Error {
-			return a.st.ToastInfo.Render(truncateLine(" "+sanitizeLine(a.toast.Text), w))
+		// A message is read in full: up to three lines for an error, two
+		// otherwise, at the cost of the pane's last rows while it shows.
+		st, most := a.st.ToastInfo, 2
+		if a.toast.Error {
+			st, most = a.st.ToastError, 3
 		}
-		// An error is read in full: up to three lines, at the cost of the
-		// pane's last rows while it shows.
 		lines := pane.Wrap(sanitizeLine(a.toast.Text), w-2)
-		if len(lines) > 3 {
-			lines = lines[:3]
-			lines[2] = truncateLine(lines[2]+" …", w-2)
+		if len(lines) > most {
+			lines = lines[:most]
+			lines[most-1] = truncateLine(lines[most-1]+" …", w-2)
 		}
 		for i, l := range lines {
-			lines[i] = a.st.ToastError.Render(" " + l)
+			lines[i] = st.Render(" " + l)
 		}
 		return strings.Join(lines, "\n")
 	}

@@ -75,6 +75,7 @@ func (p *Pane) Update(msg tea.Msg) tea.Cmd {
 		p.skipped = msg.skipped
 		p.entries = msg.entries
 		p.render()
+		p.tbl.Top() // the newest entry is what the operator came for
 	case pane.ActionDoneMsg:
 		return p.Init()
 	case tea.KeyMsg:
@@ -152,7 +153,16 @@ func (p *Pane) View(width, height int) string {
 func (p *Pane) detailView(width, height int) string {
 	e := p.detail
 	var b strings.Builder
-	field := func(k, v string) { fmt.Fprintf(&b, " %-12s %s\n", k, pane.OneLine(v)) }
+	// Long values (requests, CLI lines, errors) wrap: they are read here
+	// in full or not at all.
+	field := func(k, v string) {
+		for i, l := range pane.Wrap(pane.OneLine(v), max(20, width-16)) {
+			if i > 0 {
+				k = ""
+			}
+			fmt.Fprintf(&b, " %-12s %s\n", k, l)
+		}
+	}
 	field("time", e.Time.Format(time.RFC3339))
 	field("user", e.User)
 	field("host", e.Host)

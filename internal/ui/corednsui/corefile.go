@@ -76,7 +76,11 @@ func (v *corefileView) lines(st *style.Styles, width int) []string {
 	if len(r.Findings) == 0 {
 		return append(out, "", st.Tone(style.OK, " no known misconfiguration"))
 	}
-	out = append(out, "", st.Tone(style.Accent, fmt.Sprintf(" %d findings", len(r.Findings))))
+	word := "findings"
+	if len(r.Findings) == 1 {
+		word = "finding"
+	}
+	out = append(out, "", st.Tone(style.Accent, fmt.Sprintf(" %d %s", len(r.Findings), word)))
 	for _, f := range r.Findings {
 		where := ""
 		if f.Line > 0 {

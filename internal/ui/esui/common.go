@@ -180,3 +180,11 @@ func (b *base) common(msg tea.Msg, reload func() tea.Cmd) (cmd tea.Cmd, handled 
 func (b *base) SetFilter(f string) { b.list.SetFilter(f) }
 func (b *base) Filter() string     { return b.list.Filter() }
 func (b *base) Back() bool         { return b.list.Back() }
+
+// plural is "1 index" or "3 indices".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

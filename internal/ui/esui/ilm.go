@@ -159,7 +159,7 @@ func (p *ilmPane) View(width, height int) string {
 	st := p.c.Styles
 	head := fmt.Sprintf(" %d policies, %d templates", len(p.ov.Policies), len(p.ov.Templates))
 	if n := len(p.ov.Errors); n > 0 {
-		head += "  " + st.Tone(style.Crit, fmt.Sprintf("!! %d indices in ILM ERROR (listed first; y retries)", n))
+		head += "  " + st.Tone(style.Crit, fmt.Sprintf("!! %s in ILM ERROR (listed first; y retries)", plural(n, "index", "indices")))
 	} else {
 		head += "  " + st.Tone(style.OK, "no index in ILM ERROR")
 	}

@@ -166,7 +166,13 @@ func (p *indicesPane) attachSuggestion(ix *es.Index) string {
 	}
 	t := p.templates[best]
 	line += t.Policy
-	if alias := firstNonEmpty(ix.RolloverWriteAlias, t.RolloverAlias); alias != "" {
+	alias := firstNonEmpty(ix.RolloverWriteAlias, t.RolloverAlias)
+	if a, ok := p.snap.Alias(alias); ok && a.WriteIndex != "" && a.WriteIndex != ix.Name {
+		// The alias writes to another index: this one is no longer
+		// written, so it must not roll over (ILM would stop in ERROR).
+		return line + " --indexing-complete"
+	}
+	if alias != "" {
 		line += " --rollover-alias " + alias
 	}
 	return line
@@ -238,6 +244,12 @@ func (p *indicesPane) render() {
 // severity ranks an index for the default order.
 func severity(ix es.Index) int {
 	n := 0
+	switch ix.Health { // unassigned copies: red loses data, yellow redundancy
+	case "red":
+		n += 20
+	case "yellow":
+		n += 5
+	}
 	for _, pr := range ix.Problems {
 		switch pr.Kind {
 		case es.ProblemILMError, es.ProblemReadOnly:
@@ -274,7 +286,7 @@ func (p *indicesPane) detail(ix *es.Index) []string {
 		line("health/status", ix.Health+" / "+ix.Status),
 		line("documents", optCount(ix.Docs)),
 		line("size", "primaries "+optBytes(ix.PrimaryStoreSize)+", total "+optBytes(ix.StoreSize)+", largest primary "+optBytes(ix.LargestPrimary)),
-		line("shards", fmt.Sprintf("%d primaries, %d replicas each", ix.Primaries, ix.Replicas)),
+		line("shards", plural(ix.Primaries, "primary", "primaries")+", "+plural(ix.Replicas, "replica", "replicas")+" each"),
 		line("lifecycle", ix.Lifecycle()),
 		line("ILM", positionOr(ix.ILM, "not managed")),
 	}
@@ -291,6 +303,10 @@ func (p *indicesPane) detail(ix *es.Index) []string {
 	}
 	if len(ix.Blocks) > 0 {
 		out = append(out, line("blocks", strings.Join(ix.Blocks, ", ")))
+	}
+	if ix.Health == "yellow" || ix.Health == "red" {
+		out = append(out, "", st.Tone(healthTone(ix.Health), " ! "+ix.Health+": some shard copies are unassigned (see Shards below);"),
+			"   :es-shards and Enter on the UNASSIGNED copy explains why; e changes the replica count")
 	}
 	if len(ix.Problems) > 0 {
 		out = append(out, "", st.Tone(style.Accent, " Problems"))

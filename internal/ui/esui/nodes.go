@@ -28,8 +28,8 @@ func newNodes(c *pane.Context) pane.Pane {
 	p := &nodesPane{base: base{c: c}}
 	p.list = listview.New(c, []table.Column{
 		{Title: "NAME", Min: 8}, {Title: "IP", Min: 7, Drop: 3}, {Title: "ROLES", Min: 5, Drop: 4},
-		{Title: "M", Min: 1}, {Title: "HEAP", Align: table.Right, Min: 4}, {Title: "RAM", Align: table.Right, Min: 4, Drop: 2},
-		{Title: "CPU", Align: table.Right, Min: 3}, {Title: "LOAD 1/5/15", Min: 11, Drop: 1},
+		{Title: "MASTER", Min: 6}, {Title: "HEAP", Align: table.Right, Min: 4}, {Title: "RAM", Align: table.Right, Min: 4, Drop: 2},
+		{Title: "CPU%", Align: table.Right, Min: 4}, {Title: "LOAD 1/5/15", Min: 11, Drop: 1},
 		{Title: "DISK", Align: table.Right, Min: 9, Drop: 5}, {Title: "DISK%", Align: table.Right, Min: 6},
 		{Title: "SHARDS", Align: table.Right, Min: 6, Drop: 6},
 	}, "the cluster reported no nodes")
@@ -187,7 +187,9 @@ func (p *nodesPane) View(width, height int) string {
 	return p.list.View(width, height, header, footer)
 }
 
-func (p *nodesPane) Hints() []*keys.Binding { return p.c.Keys.Named("enter", "sort") }
+func (p *nodesPane) Hints() []*keys.Binding {
+	return p.c.Keys.Named("enter", "sort", "sort-reverse")
+}
 func (p *nodesPane) CopyValue() (string, bool) {
 	r, ok := p.list.Tbl.Selected()
 	return r.Key, ok

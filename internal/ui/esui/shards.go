@@ -3,6 +3,7 @@ package esui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -59,7 +60,10 @@ func (p *shardsPane) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case shardsMsg:
 		if p.loaded(msg.err) {
+			// Unassigned copies first (they are the incident), then the
+			// largest, as the seed's _cat/shards query sorts.
 			p.shards = msg.shards
+			sort.SliceStable(p.shards, func(i, j int) bool { return p.shards[i].Unassigned() && !p.shards[j].Unassigned() })
 			p.render()
 		}
 	case explainMsg:
@@ -179,10 +183,10 @@ func (p *shardsPane) View(width, height int) string {
 	}
 	summary := fmt.Sprintf(" %d shard copies", len(p.shards))
 	if unassigned > 0 {
-		summary += "  " + st.Tone(style.Crit, fmt.Sprintf("!! %d unassigned (enter explains)", unassigned))
+		summary += "  " + st.Tone(style.Crit, fmt.Sprintf("!! %d unassigned (listed first; enter explains)", unassigned))
 	}
 	if oversized > 0 {
-		summary += "  " + st.Tone(style.Crit, fmt.Sprintf("!! %d primaries over %s", oversized, units.Bytes(float64(c.MaxShardSize()))))
+		summary += "  " + st.Tone(style.Crit, fmt.Sprintf("!! %s over %s", plural(oversized, "primary", "primaries"), units.Bytes(float64(c.MaxShardSize()))))
 	}
 	return p.list.View(width, height, []string{clusterLine(st, p.cluster, p.clErr), summary}, nil)
 }

@@ -68,8 +68,17 @@ type shardsLoadedMsg struct {
 	err     error
 }
 
+// SelectedStream is the Names kind holding the stream selected in
+// :streams.
+const SelectedStream = "selected-stream"
+
 func (p *shardsPane) Init() tea.Cmd {
 	b := p.c.Backends.Kinesis
+	if p.stream == "" { // reached by Tab: show the stream selected in :streams
+		if sel := p.c.Names.Get(SelectedStream); len(sel) == 1 {
+			p.stream = sel[0]
+		}
+	}
 	if b == nil || p.stream == "" {
 		return nil
 	}
@@ -105,7 +114,7 @@ func (p *shardsPane) Update(msg tea.Msg) tea.Cmd {
 			p.render()
 		}
 	case pane.TickMsg:
-		if p.list.Due() {
+		if p.list.Due() || p.stream == "" {
 			return p.Init()
 		}
 	case pane.ActionDoneMsg:

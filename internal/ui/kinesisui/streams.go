@@ -300,6 +300,7 @@ func (p *streamsPane) key(k tea.KeyMsg) tea.Cmd {
 	if p.list.Navigate(ks) {
 		if after, _ := p.list.Tbl.Selected(); after.Key != before.Key {
 			p.detail = shardView{}
+			p.shareSelection()
 			return p.loadDetail()
 		}
 		return nil
@@ -317,11 +318,7 @@ func (p *streamsPane) key(k tea.KeyMsg) tea.Cmd {
 	case km.Matches(ks, "records"):
 		return pane.Open("records", name)
 	case km.Matches(ks, "reshard"):
-		n := s.OpenShards * 2
-		if m, ok := p.metrics[name]; ok && described {
-			n = analysis.SuggestShardCount(s.OpenShards, m.Peak(), analysis.DefaultHeadroom).Target
-		}
-		return pane.Prompt("reshard " + name + " " + strconv.Itoa(n))
+		return pane.Prompt("reshard " + name + " " + strconv.Itoa(p.reshardSuggestion(name)))
 	case km.Matches(ks, "retention"):
 		h := 48
 		if described && s.RetentionHours >= 48 {
@@ -349,6 +346,27 @@ func (p *streamsPane) key(k tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
+// reshardSuggestion is the shard count R proposes: sized from the peak,
+// but never fewer shards while writes are throttled or consumers lag
+// (throttled writes are missing from the peak, so it understates demand).
+func (p *streamsPane) reshardSuggestion(name string) int {
+	s, described := p.summaries[name]
+	m, measured := p.metrics[name]
+	if !described {
+		return 2
+	}
+	if !measured {
+		return s.OpenShards * 2
+	}
+	n := analysis.SuggestShardCount(s.OpenShards, m.Peak(), analysis.DefaultHeadroom).Target
+	throttled, _ := m.WriteThrottled.Last()
+	if throttled > 0 || m.IteratorAge() > time.Minute {
+		_, hi := analysis.ReshardBounds(s.OpenShards)
+		n = max(n, hi)
+	}
+	return n
+}
+
 // render rebuilds the rows from listings, summaries and metrics.
 func (p *streamsPane) render() {
 	rows := make([]table.Row, 0, len(p.listings))
@@ -356,6 +374,15 @@ func (p *streamsPane) render() {
 		rows = append(rows, p.row(l))
 	}
 	p.list.Tbl.SetRows(rows)
+	p.shareSelection()
+}
+
+// shareSelection tells the shards and records panes which stream the
+// operator is looking at, so Tab onto them shows that stream.
+func (p *streamsPane) shareSelection() {
+	if r, ok := p.list.Tbl.Selected(); ok {
+		p.c.Names.Set(SelectedStream, []string{r.Key})
+	}
 }
 
 func (p *streamsPane) row(l aws.StreamListing) table.Row {

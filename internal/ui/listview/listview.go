@@ -146,7 +146,7 @@ func (l *List) View(width, height int, header, footer []string) string {
 		bodyH = 2
 	}
 	if l.Detail != nil {
-		b.WriteString(l.detailView(bodyH))
+		b.WriteString(l.detailView(width, bodyH))
 	} else {
 		l.page = bodyH - 1
 		b.WriteString(l.Tbl.View(width, bodyH))
@@ -160,8 +160,20 @@ func (l *List) View(width, height int, header, footer []string) string {
 	return b.String()
 }
 
-func (l *List) detailView(h int) string {
-	lines := l.Detail
+// detailView wraps long lines (keeping their indentation) rather than
+// cutting them: a detail view exists to be read in full.
+func (l *List) detailView(width, h int) string {
+	var lines []string
+	for _, d := range l.Detail {
+		indent := len(d) - len(strings.TrimLeft(d, " "))
+		for i, w := range pane.Wrap(d[indent:], max(8, width-indent-2)) {
+			pad := strings.Repeat(" ", indent)
+			if i > 0 {
+				pad += "  "
+			}
+			lines = append(lines, pad+w)
+		}
+	}
 	if l.detailScroll > len(lines)-h {
 		l.detailScroll = max(0, len(lines)-h)
 	}
