@@ -18,7 +18,7 @@ func TestAllowedKeyGetsTheConsoleWithItsIdentity(t *testing.T) {
 	op := newSigner(t)
 	h := newHarness(t, []string{authorizedLine(op, operatorOpt, "alice@laptop")})
 	con := h.openConsole(h.mustDial(op))
-	con.waitFor("opsconsole")
+	con.waitFor("demo-staging") // the header's target badge
 	con.waitFor("alice@laptop (operator)")
 	con.waitFor("TESTPANE filter=[]")
 	if strings.Contains(con.screen(), "READ-ONLY") {
