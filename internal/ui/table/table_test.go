@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	btable "github.com/charmbracelet/bubbles/table"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
@@ -242,5 +243,35 @@ func BenchmarkSetRows100k(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		m.SetRows(rows)
+	}
+}
+
+// BenchmarkStockBubblesTable100k is the same cursor move and render with
+// the stock bubbles table, for comparison on the same machine.
+func BenchmarkStockBubblesTable100k(b *testing.B) {
+	cols := bigCols()
+	bc := make([]btable.Column, len(cols))
+	for i, c := range cols {
+		bc[i] = btable.Column{Title: c.Title, Width: 20}
+	}
+	rows := bigRows(100_000)
+	br := make([]btable.Row, len(rows))
+	for i, r := range rows {
+		br[i] = make(btable.Row, len(r.Cells))
+		for j, c := range r.Cells {
+			br[i][j] = c.Text
+		}
+	}
+	t := btable.New(btable.WithColumns(bc), btable.WithRows(br), btable.WithHeight(49), btable.WithWidth(200), btable.WithFocused(true))
+	t.SetCursor(50_000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%2 == 0 {
+			t.MoveDown(1)
+		} else {
+			t.MoveUp(1)
+		}
+		_ = t.View()
 	}
 }
