@@ -109,6 +109,7 @@ type App struct {
 	toast      pane.ToastMsg
 	toastUntil time.Time
 	busy       map[string]busyItem
+	busySeq    map[string]uint64
 	spinFrame  int
 	spinning   bool
 	ticking    bool
@@ -244,6 +245,7 @@ func (a *App) switchTarget(f *fleet.Fleet, keep string) {
 	a.active = keep
 	a.history = nil
 	a.busy = map[string]busyItem{}
+	a.busySeq = map[string]uint64{}
 	a.log.Info("target", "name", t.DisplayName(), "environment", t.Environment)
 }
 
@@ -439,6 +441,12 @@ func (a *App) handleShellMsg(msg tea.Msg) (tea.Cmd, bool) {
 		a.setToast(msg)
 		return nil, true
 	case pane.BusyMsg:
+		if msg.Seq != 0 {
+			if msg.Seq <= a.busySeq[msg.Key] {
+				return nil, true // overtaken by a newer message for this operation
+			}
+			a.busySeq[msg.Key] = msg.Seq
+		}
 		if msg.Label == "" {
 			delete(a.busy, msg.Key)
 			return nil, true

@@ -421,3 +421,17 @@ func TestMFAPromptDuringADialogReturnsToIt(t *testing.T) {
 		t.Fatal("the dialog must still work")
 	}
 }
+
+// TestBusyStopOvertakingItsStart: commands run concurrently, so a stop can
+// reach the shell before its start; the indicator must still go away.
+func TestBusyStopOvertakingItsStart(t *testing.T) {
+	tc := newTestConsole(t, termenv.Ascii)
+	tc.resize(100, 30)
+	b := pane.Busy{Key: "check"}
+	start, stop := b.Start("checking"), b.Stop()
+	tc.send(stop())
+	tc.send(start())
+	if strings.Contains(tc.app.View(), "checking") {
+		t.Fatal("a start that arrives after its stop revived the indicator")
+	}
+}

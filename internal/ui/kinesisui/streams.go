@@ -40,6 +40,7 @@ type streamsPane struct {
 	summaryCh        chan []aws.SummaryResult
 	loadingSummaries bool
 	summariesAt      time.Time
+	busy             pane.Busy
 
 	metrics        map[string]aws.StreamMetrics
 	metricsErr     error
@@ -53,7 +54,8 @@ type streamsPane struct {
 }
 
 func newStreams(c *pane.Context) pane.Pane {
-	p := &streamsPane{c: c, summaries: map[string]aws.StreamSummary{}, sumErrs: map[string]error{}, metrics: map[string]aws.StreamMetrics{}}
+	p := &streamsPane{c: c, summaries: map[string]aws.StreamSummary{}, sumErrs: map[string]error{}, metrics: map[string]aws.StreamMetrics{},
+		busy: pane.Busy{Key: "kinesis-summaries"}}
 	p.list = listview.New(c, []table.Column{
 		{Title: "STREAM", Min: 8, Max: 40}, {Title: "STATUS", Min: 6}, {Title: "MODE", Min: 4, Drop: 3},
 		{Title: "SHARDS", Align: table.Right, Min: 4}, {Title: "IN", Align: table.Right, Min: 8},
@@ -125,8 +127,7 @@ func (p *streamsPane) loadSummaries(names []string) tea.Cmd {
 			}
 		})
 	}()
-	busy := pane.BusyMsg{Key: "kinesis-summaries", Label: fmt.Sprintf("describing %d streams", len(names)), Total: len(names)}
-	return tea.Batch(waitSummaries(ch), func() tea.Msg { return busy })
+	return tea.Batch(waitSummaries(ch), p.busy.Progress(fmt.Sprintf("describing %d streams", len(names)), 0, len(names)))
 }
 
 // waitSummaries takes everything waiting on the channel (at least one
@@ -236,10 +237,9 @@ func (p *streamsPane) Update(msg tea.Msg) tea.Cmd {
 		p.render()
 		if msg.done {
 			p.loadingSummaries = false
-			return tea.Batch(func() tea.Msg { return pane.BusyMsg{Key: "kinesis-summaries"} }, p.loadDetail())
+			return tea.Batch(p.busy.Stop(), p.loadDetail())
 		}
-		busy := pane.BusyMsg{Key: "kinesis-summaries", Label: "describing streams", Done: len(p.summaries), Total: len(p.listings)}
-		return tea.Batch(waitSummaries(p.summaryCh), func() tea.Msg { return busy })
+		return tea.Batch(waitSummaries(p.summaryCh), p.busy.Progress("describing streams", len(p.summaries), len(p.listings)))
 	case streamMetricsMsg:
 		p.loadingMetrics = false
 		p.metricsErr = msg.err

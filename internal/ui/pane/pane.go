@@ -126,13 +126,38 @@ func Toast(text string, isErr bool) tea.Cmd {
 }
 
 // BusyMsg starts (Label non-empty) or stops a progress indicator for a long
-// operation. Key identifies the operation so several can overlap.
+// operation. Key identifies the operation so several can overlap. Use a
+// Busy to issue them: commands finish in any order, and Seq lets the shell
+// keep the newest.
 type BusyMsg struct {
 	Key   string
 	Label string
 	// Done/Total, when Total > 0, show a progress bar instead of a spinner.
 	Done, Total int
+	Seq         uint64
 }
+
+// Busy issues the indicator messages of one long operation, numbered, so a
+// stop that overtakes its start (commands run concurrently) still wins.
+type Busy struct {
+	Key string
+	seq uint64
+}
+
+func (b *Busy) msg(label string, done, total int) tea.Cmd {
+	b.seq++
+	m := BusyMsg{Key: b.Key, Label: label, Done: done, Total: total, Seq: b.seq}
+	return func() tea.Msg { return m }
+}
+
+// Start shows a spinner with label.
+func (b *Busy) Start(label string) tea.Cmd { return b.msg(label, 0, 0) }
+
+// Progress shows a progress bar.
+func (b *Busy) Progress(label string, done, total int) tea.Cmd { return b.msg(label, done, total) }
+
+// Stop removes the indicator.
+func (b *Busy) Stop() tea.Cmd { return b.msg("", 0, 0) }
 
 // TickMsg is broadcast every refresh interval; panes that poll refresh on it.
 type TickMsg struct{ Time time.Time }

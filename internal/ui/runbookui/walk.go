@@ -16,8 +16,9 @@ import (
 
 // walkPane is :runbook ID [NAME=VALUE]...: the walkthrough of one run.
 type walkPane struct {
-	c  *pane.Context
-	md *markdown
+	c    *pane.Context
+	md   *markdown
+	busy pane.Busy
 
 	id    string
 	given map[string]string
@@ -42,7 +43,9 @@ type pendingFix struct {
 	action ops.Action
 }
 
-func newWalk(c *pane.Context) pane.Pane { return &walkPane{c: c, md: newMarkdown(c.Styles)} }
+func newWalk(c *pane.Context) pane.Pane {
+	return &walkPane{c: c, md: newMarkdown(c.Styles), busy: pane.Busy{Key: "runbook"}}
+}
 
 func (p *walkPane) ID() string { return WalkID }
 
@@ -100,8 +103,6 @@ type exportedMsg struct {
 	err  error
 }
 
-const busyKey = "runbook"
-
 func (p *walkPane) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case catalogMsg:
@@ -109,7 +110,7 @@ func (p *walkPane) Update(msg tea.Msg) tea.Cmd {
 		publish(p.c, msg.cat)
 		return p.start(msg.cat)
 	case checkDoneMsg:
-		stop := func() tea.Msg { return pane.BusyMsg{Key: busyKey} }
+		stop := p.busy.Stop()
 		if msg.run != p.run {
 			return stop // from a run the operator has replaced
 		}
@@ -291,8 +292,7 @@ func (p *walkPane) check(stepID string, recheck bool) tea.Cmd {
 	if recheck {
 		what = "re-checking " + stepID + " after the fix"
 	}
-	busy := func() tea.Msg { return pane.BusyMsg{Key: busyKey, Label: what} }
-	return tea.Batch(busy, func() tea.Msg { return checkDoneMsg{run: run, res: job.Run(ctx)} })
+	return tea.Batch(p.busy.Start(what), func() tea.Msg { return checkDoneMsg{run: run, res: job.Run(ctx)} })
 }
 
 // fix hands the selected step's proposal to the shell: the confirm dialog
