@@ -146,3 +146,14 @@ func TestCoreDNSPaneShowsCrashLoop(t *testing.T) {
 		t.Fatalf("scaling below 2 is high-risk:\n%s", view)
 	}
 }
+
+func TestAttachSuggestionForTheILMErrorIndex(t *testing.T) {
+	tc := esConsole(t, "indices")
+	tc.typeKeys("/" + essim.DemoILMErrorIndex)
+	tc.key(tea.KeyEnter)
+	tc.typeKeys("a")
+	want := "ilm-attach metricbeat-7.17.0 metricbeat --rollover-alias metricbeat-write --indexing-complete"
+	if got := tc.app.cmdline.input.Value(); got != want {
+		t.Fatalf("got %q, want %q (the demo's documented fix)", got, want)
+	}
+}

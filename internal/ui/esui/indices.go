@@ -155,18 +155,26 @@ func (p *indicesPane) key(ks string) tea.Cmd {
 // being created first), so the operator reviews rather than types.
 func (p *indicesPane) attachSuggestion(ix *es.Index) string {
 	line := "ilm-attach " + ix.Name + " "
+	policy, alias := ix.ILM.Policy, ix.RolloverWriteAlias
 	best := -1
 	for i, t := range p.templates {
 		if t.Policy != "" && t.Matches(ix.Name) && (best < 0 || t.Priority > p.templates[best].Priority) {
 			best = i
 		}
 	}
-	if best < 0 {
+	if best >= 0 {
+		policy = firstNonEmpty(policy, p.templates[best].Policy)
+		alias = firstNonEmpty(alias, p.templates[best].RolloverAlias)
+	}
+	if policy == "" {
 		return line
 	}
-	t := p.templates[best]
-	line += t.Policy
-	alias := firstNonEmpty(ix.RolloverWriteAlias, t.RolloverAlias)
+	line += policy
+	// An index stopped in ERROR for want of a rollover alias needs one;
+	// guess the series' "<name>-write" so the operator reviews, not types.
+	if alias == "" && ix.ILM.InError() && ix.RolloverAlias == "" {
+		alias = seriesName(ix.Name) + "-write"
+	}
 	if a, ok := p.snap.Alias(alias); ok && a.WriteIndex != "" && a.WriteIndex != ix.Name {
 		// The alias writes to another index: this one is no longer
 		// written, so it must not roll over (ILM would stop in ERROR).
@@ -174,8 +182,22 @@ func (p *indicesPane) attachSuggestion(ix *es.Index) string {
 	}
 	if alias != "" {
 		line += " --rollover-alias " + alias
+		if ix.RolloverWriteAlias == "" {
+			line += " --indexing-complete" // nothing writes through the alias to it
+		}
 	}
 	return line
+}
+
+// seriesName drops a version or generation suffix: metricbeat-7.17.0 and
+// logs-000004 give metricbeat and logs.
+func seriesName(index string) string {
+	for i := 1; i < len(index)-1; i++ {
+		if index[i] == '-' && index[i+1] >= '0' && index[i+1] <= '9' {
+			return index[:i]
+		}
+	}
+	return index
 }
 
 func firstNonEmpty(s ...string) string {
