@@ -11,8 +11,8 @@ import (
 )
 
 // TestSwitchingTargetsStopsWatches switches targets back and forth while
-// the CoreDNS pane's watch runs, then quits: every goroutine the watches
-// started must be gone, so switching never leaks.
+// a record tail and the CoreDNS pane's watch run, then quits: every
+// goroutine they started must be gone, so switching never leaks.
 func TestSwitchingTargetsStopsWatches(t *testing.T) {
 	before := goleak.IgnoreCurrent()
 	tc := newTestConsole(t, termenv.Ascii)
@@ -28,6 +28,8 @@ func TestSwitchingTargetsStopsWatches(t *testing.T) {
 			tc.send(nil)
 		}
 	}
+	tc.command("records app-logs")
+	waitView("app-logs (latest)") // the tail is running
 	tc.command("coredns")
 	waitView("CrashLoopBackOff")
 	for _, target := range []string{"demo-prod", "demo-staging", "demo-prod"} {
