@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -587,7 +588,7 @@ func (a *templateAction) existingIndicesNote(ctx context.Context) error {
 		}
 	}
 	sort.Strings(need)
-	need = dedupe(need)
+	need = slices.Compact(need)
 	if len(need) == 0 {
 		return nil
 	}
@@ -602,16 +603,6 @@ func (a *templateAction) existingIndicesNote(ctx context.Context) error {
 		a.notes = append(a.notes, "  then run :ilm-attach "+name+" "+a.opts.Policy)
 	}
 	return nil
-}
-
-func dedupe(sorted []string) []string {
-	out := sorted[:0]
-	for i, s := range sorted {
-		if i == 0 || s != sorted[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // patternsOverlap reports whether some index name matches a pattern of

@@ -12,7 +12,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -669,5 +668,3 @@ func (a *App) ActivePane() string { return a.active }
 
 // Target is the target in use.
 func (a *App) Target() config.Target { return a.target }
-
-func trimLines(s string) string { return strings.TrimRight(s, "\n") }

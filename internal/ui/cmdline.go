@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"slices"
 	"sort"
 
-	"github.com/charmbracelet/bubbles/textinput"
 	"strings"
+
+	"github.com/charmbracelet/bubbles/textinput"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/opsconsole/opsconsole/internal/ui/pane"
@@ -147,7 +149,7 @@ func (a *App) complete() {
 		}
 	}
 	sort.Strings(matches)
-	matches = dedupe(matches)
+	matches = slices.Compact(matches)
 	if len(matches) == 0 {
 		c.candidates = nil
 		return
@@ -195,14 +197,4 @@ func commonPrefix(list []string) string {
 		}
 	}
 	return p
-}
-
-func dedupe(sorted []string) []string {
-	out := sorted[:0]
-	for i, s := range sorted {
-		if i == 0 || s != sorted[i-1] {
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -49,15 +49,6 @@ func ParseHashKey(s string) (HashKey, error) {
 	return k, nil
 }
 
-// MustParseHashKey is ParseHashKey for constants in tests and fixtures.
-func MustParseHashKey(s string) HashKey {
-	k, err := ParseHashKey(s)
-	if err != nil {
-		panic(err)
-	}
-	return k
-}
-
 // String is the decimal form, as Kinesis sends it.
 func (k HashKey) String() string {
 	if k.Hi == 0 {

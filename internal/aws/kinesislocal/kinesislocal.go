@@ -111,9 +111,6 @@ func Start(t testing.TB) *Peer {
 	}
 }
 
-// Output is what the emulator printed so far (for failure messages).
-func (p *Peer) Output() string { return p.out.String() }
-
 // Env sets the environment a Backend needs to reach the emulator through
 // the SDK's default chain: static keys, the region, and
 // AWS_ENDPOINT_URL_KINESIS; shared config files point to empty files so the

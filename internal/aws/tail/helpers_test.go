@@ -338,12 +338,6 @@ func (c *collector) waitFor(t *testing.T, what string, cond func(c *collector) b
 	}
 }
 
-func (c *collector) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.events)
-}
-
 func (c *collector) snapshot() []decode.Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()

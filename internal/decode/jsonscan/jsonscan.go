@@ -285,18 +285,6 @@ func UnquoteInPlace(b []byte, i, w int) (end, next int, err error) {
 	}
 }
 
-// AppendString appends the string value starting at b[i], unescaped, to dst.
-func AppendString(dst, b []byte, i int) ([]byte, int, error) {
-	raw, esc, next, err := String(b, i)
-	if err != nil {
-		return dst, next, err
-	}
-	if !esc {
-		return append(dst, raw...), next, nil
-	}
-	return Unescape(dst, raw), next, nil
-}
-
 // Skip validates and skips the value that starts at b[i] (after optional
 // whitespace) and returns the index after it.
 func Skip(b []byte, i int) (int, error) {
