@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/muesli/termenv"
@@ -150,5 +151,25 @@ func TestStreamsPaneAt80x24(t *testing.T) {
 		if !strings.Contains(view, want) {
 			t.Errorf("80x24 lacks %q:\n%s", want, view)
 		}
+	}
+}
+
+// TestShardMetricsReadOncePerMinute: shard-level metrics are billed per
+// shard, so refresh ticks re-read them once a minute, not every tick.
+func TestShardMetricsReadOncePerMinute(t *testing.T) {
+	tc := streamsConsole(t)
+	tc.command("shards app-logs")
+	before := tc.demo.Kinesis.Calls("GetMetricData")
+	for i := 0; i < 5; i++ {
+		tc.clock.Advance(5 * time.Second)
+		tc.send(refreshTickMsg{t: tc.clock.Now()})
+	}
+	if n := tc.demo.Kinesis.Calls("GetMetricData") - before; n != 0 {
+		t.Fatalf("%d GetMetricData calls within a minute of ticks", n)
+	}
+	tc.clock.Advance(time.Minute)
+	tc.send(refreshTickMsg{t: tc.clock.Now()})
+	if n := tc.demo.Kinesis.Calls("GetMetricData") - before; n == 0 {
+		t.Fatal("a minute later the metrics must be read again")
 	}
 }

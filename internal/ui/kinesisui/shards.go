@@ -114,7 +114,9 @@ func (p *shardsPane) Update(msg tea.Msg) tea.Cmd {
 			p.render()
 		}
 	case pane.TickMsg:
-		if p.list.Due() || p.stream == "" {
+		// Shard-level metrics are billed per shard and change once a
+		// minute; actions reload at once through ActionDoneMsg.
+		if p.stream == "" || p.list.Due() && p.list.Age() >= metricsEvery {
 			return p.Init()
 		}
 	case pane.ActionDoneMsg:

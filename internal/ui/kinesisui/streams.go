@@ -274,9 +274,10 @@ func (p *streamsPane) tick() tea.Cmd {
 	}
 	now := p.c.Now()
 	if now.Sub(p.metricsAt) >= metricsEvery {
-		cmds = append(cmds, p.loadMetrics())
+		// The selected stream's shard metrics are billed per shard: they
+		// follow the same once-a-minute clock (and selection changes).
+		cmds = append(cmds, p.loadMetrics(), p.loadDetail())
 	}
-	cmds = append(cmds, p.loadDetail())
 	return tea.Batch(cmds...)
 }
 

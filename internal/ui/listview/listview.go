@@ -79,6 +79,9 @@ func (l *List) Due() bool {
 // Err is the last load error.
 func (l *List) Err() error { return l.err }
 
+// Age is how long ago the last load succeeded.
+func (l *List) Age() time.Duration { return l.C.Now().Sub(l.loadedAt) }
+
 // Loaded reports whether any load succeeded yet.
 func (l *List) Loaded() bool { return !l.loadedAt.IsZero() }
 
