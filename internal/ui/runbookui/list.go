@@ -93,6 +93,18 @@ func (p *listPane) View(width, height int) string {
 		first := strings.SplitN(p.cat.Problems[0].Error(), "\n", 2)[0]
 		footer = append(footer, p.c.Styles.Tone(style.Warn, fmt.Sprintf("! %d runbook file(s) rejected; first: %s", len(p.cat.Problems), pane.OneLine(first))))
 	}
+	// The selected runbook's title and symptoms in full: the columns cut
+	// them at 80 columns, and they are how an operator picks one.
+	if r, ok := p.list.Tbl.Selected(); ok && len(r.Cells) > 3 {
+		for _, c := range []table.Cell{r.Cells[2], r.Cells[3]} {
+			for i, l := range pane.Wrap(c.Text, width-2) {
+				if i == 2 {
+					break
+				}
+				footer = append(footer, " "+l)
+			}
+		}
+	}
 	footer = append(footer, p.c.Styles.Tone(style.Muted, "enter walks through the selected runbook; user runbooks: "+pane.OneLine(strings.Join(runbook.UserDirs(p.c.Options), ", "))))
 	return p.list.View(width, height, nil, footer)
 }
